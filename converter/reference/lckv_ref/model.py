@@ -53,8 +53,8 @@ class Cache:
 
 class Model:
     def __init__(self, config, weights, dtype=torch.float64):
-        """weights: {name: tensor} as checkpoint.load_weights returns them (already resolved for
-        tied embeddings). Every tensor is upcast exactly to the compute dtype."""
+        """weights: {name: tensor} as checkpoint.load returns them (lm_head resolved for tied
+        embeddings). Every tensor is upcast exactly to the compute dtype."""
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"compute dtype must be float32 or float64, got {dtype}")
         self.config = config
@@ -89,10 +89,10 @@ class Model:
             raise ValueError("no tokens to process")
         if int(ids.min()) < 0 or int(ids.max()) >= self.config.vocab_size:
             raise ValueError(f"token ids must lie in [0, {self.config.vocab_size})")
-        cache.make_room(n)
         passes = self.passes(n, mode) if passes is None else passes
         if passes < 1:
             raise ValueError("a cyclic group needs at least one pass")
+        cache.make_room(n)
         step = _Step(self, cache, n)
 
         h = self.w["model.embed_tokens.weight"][ids]
@@ -199,6 +199,8 @@ class Generation:
 def greedy(model, prompt, steps, prefill_mode="exact", sinks=None, window=None):
     """Prefills `prompt`, then feeds argmax of the latest logits `steps` times, one token per
     step (exact: one pass). Does not stop at eos: goldens want a fixed length."""
+    if steps < 1:
+        raise ValueError("greedy decoding needs at least one step")
     cache = model.new_cache(sinks, window)
     prefill = model.forward(cache, prompt, prefill_mode)
     token = int(prefill[-1].argmax())
