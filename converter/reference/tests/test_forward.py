@@ -270,3 +270,12 @@ def test_streaming_keeps_sinks_and_latest_keys():
         assert torch.equal(streamed.values[t][:, :7], plain.values[t][:, kept])
     with pytest.raises(ValueError, match="do not fit"):
         model.forward(streamed, tokens(7, seed=16), "exact")
+
+
+def test_opt_llama_runs_as_its_mapped_lckv_model():
+    d, weights, mapped = make("0_4_4_4_4_5", layers=6, force_nodiag=True, forward_passes=3, backward_passes=2)
+    legacy = Model(parse_config(tiny_config("0_1_1_1_2_0", model_type="opt-llama", layers=6, target_layer=-2, num_encoders=4)), weights)
+    assert legacy.config.max_passes == 5
+    ids = tokens(8, seed=17)
+    for mode in ("reference", "exact"):
+        assert torch.equal(prefill(legacy, ids, mode), prefill(mapped, ids, mode))
