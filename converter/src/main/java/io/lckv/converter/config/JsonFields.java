@@ -160,6 +160,9 @@ final class JsonFields {
     if (node.getNodeType() == JsonNodeType.STRING) {
       return "the string " + CheckpointException.quote(node.textValue());
     }
+    if (node.isNumber()) {
+      return node.asText(); // plain NaN or Infinity, where toString() would quote them
+    }
     String text = node.toString();
     return text.length() > 40 ? text.substring(0, 40) + "..." : text;
   }
