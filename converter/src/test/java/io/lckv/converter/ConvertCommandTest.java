@@ -47,7 +47,8 @@ class ConvertCommandTest {
   void aValidCheckpointIsReportedBeforeTheMissingOnnxStage() {
     Path folder = tmp.resolve("checkpoint");
     TinyModel.writeConfig(folder, TinyModel.config());
-    SafetensorsWriter.write(folder.resolve("model.safetensors"), DType.BF16, TinyModel.tensors(false));
+    SafetensorsWriter.write(folder.resolve("model.safetensors"), DType.BF16,
+        TinyModel.tensors(false));
     String err = stderrOfFailedRun(folder);
     assertTrue(err.contains("valid checkpoint, 4 layers, 2 KV layers"), err);
   }

@@ -100,7 +100,8 @@ class HostileInputTest {
     var entries = new LinkedHashMap<String, byte[]>();
     entries.put("archive/data.pkl", pickle);
     for (int i = 0; i < storageEntriesAndSizes.length; i += 2) {
-      entries.put(storageEntriesAndSizes[i], new byte[Integer.parseInt(storageEntriesAndSizes[i + 1])]);
+      entries.put(storageEntriesAndSizes[i],
+          new byte[Integer.parseInt(storageEntriesAndSizes[i + 1])]);
     }
     TorchZipWriter.writeZip(dir.resolve("pytorch_model.bin"), entries);
   }
@@ -119,7 +120,8 @@ class HostileInputTest {
     Files.writeString(dir.resolve("model.safetensors.index.json"), index);
   }
 
-  private static String weightMap(List<TestTensor> tensors, int split, String first, String second) {
+  private static String weightMap(List<TestTensor> tensors, int split, String first,
+      String second) {
     var map = TinyModel.JSON.createObjectNode();
     for (int i = 0; i < tensors.size(); i++) {
       map.put(tensors.get(i).name(), i < split ? first : second);
@@ -169,7 +171,8 @@ class HostileInputTest {
   void safetensorsOffsetsOutsideTheFile() {
     rawSafetensors("{\"w\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}",
         new byte[8]);
-    assertRefused("model.safetensors", "tensor \"w\" data_offsets [0, 16] lie outside the 8 data bytes");
+    assertRefused("model.safetensors",
+        "tensor \"w\" data_offsets [0, 16] lie outside the 8 data bytes");
   }
 
   @Test
@@ -183,7 +186,8 @@ class HostileInputTest {
   void safetensorsByteCountThatDisagreesWithDtypeAndShape() {
     rawSafetensors("{\"w\": {\"dtype\": \"BF16\", \"shape\": [2, 3], \"data_offsets\": [0, 24]}}",
         new byte[24]);
-    assertRefused("model.safetensors", "tensor \"w\" is BF16 [2, 3], 12 bytes, but data_offsets [0, 24] hold 24");
+    assertRefused("model.safetensors",
+        "tensor \"w\" is BF16 [2, 3], 12 bytes, but data_offsets [0, 24] hold 24");
   }
 
   @Test
@@ -204,12 +208,14 @@ class HostileInputTest {
   void safetensorsNegativeShape() {
     rawSafetensors("{\"w\": {\"dtype\": \"F32\", \"shape\": [-1, 4], \"data_offsets\": [0, 0]}}",
         new byte[0]);
-    assertRefused("model.safetensors", "shape [-1,4] has a size that is not a non-negative integer");
+    assertRefused("model.safetensors",
+        "shape [-1,4] has a size that is not a non-negative integer");
   }
 
   @Test
   void safetensorsTensorNameWithANewlineStaysOnOneLine() {
-    rawSafetensors("{\"evil\\nname\": {\"dtype\": \"F64\", \"shape\": [], \"data_offsets\": [0, 8]}}",
+    rawSafetensors(
+        "{\"evil\\nname\": {\"dtype\": \"F64\", \"shape\": [], \"data_offsets\": [0, 8]}}",
         new byte[8]);
     assertRefused("model.safetensors", "tensor \"evil\\x0aname\" has dtype \"F64\"");
   }
@@ -239,7 +245,8 @@ class HostileInputTest {
     List<TestTensor> tensors = without("model.layers.1.self_attn.o_proj.weight");
     tensors.add(TestTensor.of("model.layers.1.self_attn.o_proj.weight", 0, 8, 4));
     safetensors(tensors);
-    assertRefused("model.safetensors", "tensor \"model.layers.1.self_attn.o_proj.weight\" has shape [8, 4]",
+    assertRefused("model.safetensors",
+        "tensor \"model.layers.1.self_attn.o_proj.weight\" has shape [8, 4]",
         "config.json implies [hidden_size, num_attention_heads*head_dim] = [8, 8]");
   }
 
@@ -267,7 +274,8 @@ class HostileInputTest {
     List<TestTensor> tensors = tinyWeights();
     tensors.add(TestTensor.of("model.layers.4.input_layernorm.weight", 0, 8));
     safetensors(tensors);
-    assertRefused("model.safetensors", "belongs to layer 4 but num_hidden_layers in config.json is 4");
+    assertRefused("model.safetensors",
+        "belongs to layer 4 but num_hidden_layers in config.json is 4");
   }
 
   @Test
@@ -301,7 +309,8 @@ class HostileInputTest {
 
   @Test
   void layerTypesWithANegativeIndex() {
-    badConfig(c -> c.put("layer_types", "0_-1_3_3"), "layer_types token 1 \"-1\" is not a layer index");
+    badConfig(c -> c.put("layer_types", "0_-1_3_3"),
+        "layer_types token 1 \"-1\" is not a layer index");
   }
 
   @Test
@@ -361,7 +370,8 @@ class HostileInputTest {
 
   @Test
   void aFractionalDimension() {
-    badConfig(c -> c.put("num_attention_heads", 2.5), "num_attention_heads must be an integer, got 2.5");
+    badConfig(c -> c.put("num_attention_heads", 2.5),
+        "num_attention_heads must be an integer, got 2.5");
   }
 
   @Test
@@ -389,7 +399,8 @@ class HostileInputTest {
 
   @Test
   void optLlamaWhoseTargetCodeIsNotTheTargetLayer() {
-    badConfig(c -> c.put("model_type", "opt-llama").put("layer_types", "0_1_2_0").put("target_layer", -1),
+    badConfig(c -> c.put("model_type", "opt-llama").put("layer_types",
+        "0_1_2_0").put("target_layer", -1),
         "marks layer 2 as the target (code 2) but target_layer is 3");
   }
 
@@ -476,7 +487,8 @@ class HostileInputTest {
   void anIndexNamingAShardOutsideTheFolder() throws IOException {
     shardedSafetensors("{\"weight_map\": {\"model.norm.weight\": \"../elsewhere.safetensors\"}}");
     assertRefused("model.safetensors.index.json",
-        "names shard \"../elsewhere.safetensors\", which is not a file name in the checkpoint folder");
+        "names shard \"../elsewhere.safetensors\", which is not a file name in the checkpoint"
+            + " folder");
   }
 
   // ---- torch archives and their pickles -------------------------------------------------------
@@ -484,7 +496,8 @@ class HostileInputTest {
   @Test
   void pickleGlobalOsSystem() {
     torchArchive(pickleCalling(new PickleWriter().proto(2).global("os", "system")));
-    assertRefused("pytorch_model.bin", "archive/data.pkl: refused global \"os.system\"", "(byte 2)");
+    assertRefused("pytorch_model.bin", "archive/data.pkl: refused global \"os.system\"",
+        "(byte 2)");
   }
 
   @Test
@@ -510,13 +523,15 @@ class HostileInputTest {
   @Test
   void pickleReduceOfAnAllowedNameThatIsNotACallable() {
     torchArchive(pickleCalling(new PickleWriter().proto(2).global("torch", "FloatStorage")));
-    assertRefused("pytorch_model.bin", "REDUCE of torch.FloatStorage, a storage type, which is not called");
+    assertRefused("pytorch_model.bin",
+        "REDUCE of torch.FloatStorage, a storage type, which is not called");
   }
 
   @Test
   void pickleReduceOfAString() {
     torchArchive(pickleCalling(new PickleWriter().proto(2).str("os.system")));
-    assertRefused("pytorch_model.bin", "REDUCE of the string \"os.system\", which is not an allowed callable");
+    assertRefused("pytorch_model.bin",
+        "REDUCE of the string \"os.system\", which is not an allowed callable");
   }
 
   @Test
@@ -543,7 +558,8 @@ class HostileInputTest {
   void pickleStorageKeyThatClimbsOutOfTheArchive() {
     var t = StoredTensor.contiguous("model.norm.weight", "../../etc/passwd", DType.F32, 8);
     torchArchive(TorchZipWriter.stateDictPickle(List.of(t)));
-    assertRefused("pytorch_model.bin", "storage key \"../../etc/passwd\" is not a plain name inside the archive");
+    assertRefused("pytorch_model.bin",
+        "storage key \"../../etc/passwd\" is not a plain name inside the archive");
   }
 
   @Test
@@ -568,7 +584,8 @@ class HostileInputTest {
 
   @Test
   void storageShorterThanTheTensorNeeds() {
-    var t = new StoredTensor("model.norm.weight", "0", DType.F32, 6, 0, new long[] {8}, new long[] {1});
+    var t = new StoredTensor("model.norm.weight", "0", DType.F32, 6, 0, new long[] {8},
+        new long[] {1});
     torchArchive(TorchZipWriter.stateDictPickle(List.of(t)), "archive/data/0", "24");
     assertRefused("pytorch_model.bin",
         "tensor \"model.norm.weight\" needs elements [0, 0 + 8) of storage 0, which has only 6");
@@ -586,7 +603,8 @@ class HostileInputTest {
   void storageMissingFromTheArchive() {
     var t = StoredTensor.contiguous("model.norm.weight", "7", DType.F32, 8);
     torchArchive(TorchZipWriter.stateDictPickle(List.of(t)));
-    assertRefused("pytorch_model.bin", "uses storage archive/data/7, which the archive does not hold");
+    assertRefused("pytorch_model.bin",
+        "uses storage archive/data/7, which the archive does not hold");
   }
 
   @Test

@@ -50,7 +50,8 @@ final class SafetensorsFile {
       var tensors = new LinkedHashMap<String, Tensor>();
       for (Entry e : entries) {
         MemorySegment slice = data.asSlice(e.begin(), e.end() - e.begin());
-        tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(), file, new MappedBytes(slice)));
+        tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(), file,
+            new MappedBytes(slice)));
       }
       return tensors;
     } catch (IOException e) {

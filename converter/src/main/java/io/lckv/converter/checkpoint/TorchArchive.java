@@ -23,7 +23,11 @@ import java.util.zip.ZipFile;
  */
 final class TorchArchive {
 
-  private static final long MAX_PICKLE_BYTES = 64L << 20;
+  /**
+   * A state dict's pickle is a few KB per hundred tensors; the cap also bounds the reader's
+   * stack, which a pickle of two-byte memo fetches could otherwise grow fourfold.
+   */
+  private static final long MAX_PICKLE_BYTES = 16L << 20;
   private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
   private static final int PICKLE_PROTO = 0x80;
 
@@ -114,7 +118,8 @@ final class TorchArchive {
                 + "; only little-endian archives are supported");
       }
     } catch (IOException e) {
-      throw new CheckpointException(file, "cannot read " + entry.getName() + ": " + e.getMessage(), e);
+      throw new CheckpointException(
+          file, "cannot read " + entry.getName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -147,7 +152,8 @@ final class TorchArchive {
       storageBytes = Math.multiplyExact(storage.numel(), storage.dtype().byteSize());
     } catch (ArithmeticException e) {
       throw new CheckpointException(
-          file, "storage " + storage.key() + " declares " + storage.numel() + " elements, too many");
+          file, "storage " + storage.key() + " declares " + storage.numel()
+              + " elements, too many");
     }
     if (entry.getSize() != storageBytes) {
       throw new CheckpointException(

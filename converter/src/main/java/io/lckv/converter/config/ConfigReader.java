@@ -45,7 +45,8 @@ public final class ConfigReader {
 
     Dimensions dims = dimensions(config);
     boolean useSequential = config.optionalBoolean("use_sequential", false);
-    OptionalInt window = config.nullableInt("sliding_window", OptionalInt.of(4096), 1, MAX_POSITIONS);
+    OptionalInt window = config.nullableInt("sliding_window", OptionalInt.of(4096), 1,
+        MAX_POSITIONS);
 
     Wiring wiring = switch (type) {
       case LCKV_LLAMA -> new Wiring(

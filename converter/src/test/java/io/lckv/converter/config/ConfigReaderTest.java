@@ -121,7 +121,8 @@ class ConfigReaderTest {
 
   @Test
   void optLlamaTargetIsTakenModuloTheLayerCount() {
-    ObjectNode config = optLlama("0_1_2_0", -2).put("num_encoders", 5).put("num_trained_encoders", 2);
+    ObjectNode config = optLlama("0_1_2_0", -2).put("num_encoders", 5).put("num_trained_encoders",
+        2);
     config.put("num_warmup_layers", 0).put("train_last_encoder", true);
     ModelConfig c = read(config);
     assertEquals(List.of(0, 2, 2, 3), c.layout().layers().stream().map(Layer::source).toList());
@@ -131,8 +132,10 @@ class ConfigReaderTest {
 
   @Test
   void optLlamaRefusesMoreTrainedEncodersThanEncoders() {
-    ObjectNode config = optLlama("0_1_1_2", -1).put("num_encoders", 2).put("num_trained_encoders", 3);
-    assertTrue(refusal(config).contains("num_trained_encoders (3) must not exceed num_encoders (2)"));
+    ObjectNode config = optLlama("0_1_1_2", -1).put("num_encoders", 2).put("num_trained_encoders",
+        3);
+    assertTrue(refusal(config)
+        .contains("num_trained_encoders (3) must not exceed num_encoders (2)"));
   }
 
   @Test
