@@ -150,8 +150,16 @@ public final class ConfigReader {
     return identity;
   }
 
-  /** The spec's block has no biases and uses SiLU; anything else would convert wrongly. */
+  /**
+   * The spec's block has no biases and uses SiLU; anything else would convert wrongly. Newer
+   * Hugging Face configs move rope_theta into {@code rope_parameters}: read as is, the default
+   * theta would silently apply, so that form is refused until it is supported.
+   */
   private static void rejectUnsupportedArchitecture(JsonFields config) {
+    if (config.isSet("rope_parameters")) {
+      throw config.error(
+          "rope_parameters", "is not supported yet: write rope_theta and rope_scaling instead");
+    }
     String act = config.optionalString("hidden_act").orElse("silu");
     if (!act.equals("silu")) {
       throw config.error(

@@ -29,14 +29,6 @@ final class JsonFields {
     this.object = object;
   }
 
-  Path file() {
-    return file;
-  }
-
-  boolean has(String field) {
-    return object.has(field);
-  }
-
   /** Absent and JSON null read the same: Hugging Face writes null for "not set". */
   boolean isSet(String field) {
     JsonNode node = object.get(field);

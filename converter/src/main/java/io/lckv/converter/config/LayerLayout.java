@@ -43,10 +43,6 @@ public record LayerLayout(List<Layer> layers, List<Integer> kvLayers, IterationP
     return new LayerLayout(layers, List.copyOf(kv), IterationPlan.of(layers));
   }
 
-  public int numLayers() {
-    return layers.size();
-  }
-
   public Layer layer(int index) {
     return layers.get(index);
   }

@@ -17,10 +17,6 @@ public enum ModelType {
     this.configName = configName;
   }
 
-  public String configName() {
-    return configName;
-  }
-
   static Optional<ModelType> fromConfigName(String name) {
     return Arrays.stream(values()).filter(t -> t.configName.equals(name)).findFirst();
   }

@@ -31,6 +31,9 @@ class ConfigReaderTest {
     ModelConfig c = read(TinyModel.config());
     assertEquals(ModelType.LCKV_LLAMA, c.declaredType());
     assertEquals(new Dimensions(4, 8, 12, 2, 1, 4, 16), c.dimensions());
+    assertEquals(2, c.dimensions().queriesPerKvHead());
+    assertEquals(8, c.dimensions().queryWidth());
+    assertEquals(4, c.dimensions().kvWidth());
     assertEquals(List.of(0, 3), c.layout().kvLayers());
     assertEquals(new PassSchedule(7, 2, false), c.passes());
     assertEquals(OptionalInt.of(4096), c.slidingWindow());
@@ -180,6 +183,14 @@ class ConfigReaderTest {
         .contains("hidden_act \"gelu\" is not supported"));
     assertTrue(refusal(TinyModel.config().put("attention_bias", true))
         .contains("attention_bias must be false"));
+  }
+
+  @Test
+  void ropeParametersAreRefusedRatherThanDefaultingTheta() {
+    ObjectNode config = TinyModel.config();
+    config.remove("rope_theta");
+    config.putObject("rope_parameters").put("rope_theta", 500000.0).put("rope_type", "default");
+    assertTrue(refusal(config).contains("config.json: rope_parameters is not supported yet"));
   }
 
   @Test
