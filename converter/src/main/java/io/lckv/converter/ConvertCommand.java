@@ -1,5 +1,6 @@
 package io.lckv.converter;
 
+import io.lckv.converter.model.ValidatedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -37,7 +38,15 @@ public final class ConvertCommand implements Callable<Integer> {
       System.err.println("lckv-convert: " + checkpoint + ": not a checkpoint folder");
       return EXIT_FAILED;
     }
-    System.err.println("lckv-convert: conversion is not implemented yet");
+    try (ValidatedModel model = ValidatedModel.open(checkpoint)) {
+      System.err.println("lckv-convert: " + checkpoint + ": valid checkpoint, "
+          + model.config().dimensions().numLayers() + " layers, "
+          + model.config().layout().kvLayers().size() + " KV layers");
+    } catch (CheckpointException e) {
+      System.err.println("lckv-convert: " + e.getMessage());
+      return EXIT_FAILED;
+    }
+    System.err.println("lckv-convert: writing the ONNX model is not implemented yet");
     return EXIT_FAILED;
   }
 

@@ -1,0 +1,17 @@
+package io.lckv.converter.checkpoint;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/** Where a tensor's bytes lie; nothing is read until {@link #read(Arena)} is called. */
+public sealed interface TensorBytes permits MappedBytes, ZipEntryBytes {
+
+  long byteSize();
+
+  /**
+   * The tensor's bytes, little-endian in its dtype. A memory-mapped file answers with a read-only
+   * view of the mapping (no copy, {@code arena} unused); an archive entry is read into memory
+   * allocated from {@code arena}.
+   */
+  MemorySegment read(Arena arena);
+}
