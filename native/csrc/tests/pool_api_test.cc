@@ -7,7 +7,9 @@
 #include "lckv_pool.h"
 
 // Under AddressSanitizer a huge allocation must fail like malloc does, not abort the test.
-extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+extern "C" __attribute__((visibility("default"), used)) const char* __asan_default_options() {
+  return "allocator_may_return_null=1";
+}
 
 namespace {
 
