@@ -99,6 +99,53 @@ TEST_F(SharedLibrary, KernelCreationChecksAttributes) {
   EXPECT_NE(s.find("lckv.KvCommit: attribute kv_layer = -1"), std::string::npos) << s;
 }
 
+TEST_F(SharedLibrary, CudaOpsTakeIntegerInputsFromHost) {
+  auto cuda = reinterpret_cast<int32_t (*)()>(dlsym(lib_, "lckv_ops_cuda_available"));
+  ASSERT_NE(cuda, nullptr);
+  int cuda_ops = 0;
+  for (const OrtCustomOp* o : domain_->ops) {
+    const char* provider = o->GetExecutionProviderType(o);
+    const bool on_cuda = provider != nullptr;
+    if (on_cuda) {
+      EXPECT_STREQ(provider, "CUDAExecutionProvider");
+      ++cuda_ops;
+    }
+    for (size_t i = 0; i < 5; ++i) {
+      const bool integer = o->GetInputType(o, i) == I64 || o->GetInputType(o, i) == I32;
+      EXPECT_EQ(o->GetInputMemoryType(o, i), on_cuda && integer ? OrtMemTypeCPUInput : OrtMemTypeDefault)
+          << o->GetName(o) << " input " << i;
+    }
+  }
+  EXPECT_EQ(cuda_ops, cuda() ? 4 : 0);
+  EXPECT_EQ(domain_->ops.size(), cuda() ? 8u : 4u);
+}
+
+TEST_F(SharedLibrary, CudaKernelFailsCleanlyWithoutAUsableGpu) {
+  const OrtCustomOp* a = nullptr;
+  for (const OrtCustomOp* o : domain_->ops) {
+    if (o->GetExecutionProviderType(o) != nullptr && std::string(o->GetName(o)) == "Attention" &&
+        o->GetInputType(o, 0) == F32)
+      a = o;
+  }
+  if (a == nullptr) GTEST_SKIP() << "built without CUDA";
+  void* kernel = nullptr;
+  ASSERT_EQ(make_kernel(a, {{{"kv_layer", 0}, {"num_heads", 2}, {"num_kv_heads", 2}, {"head_dim", 8}}},
+                        &kernel),
+            "");
+  int64_t handle = 0;
+  ASSERT_EQ(create_(1, 2, 8, 4, 4, LCKV_DTYPE_F32, LCKV_DEVICE_CPU, &handle), LCKV_OK);
+  const FakeValue q = FakeValue::of<float>(F32, {1, 1, 16}, std::vector<float>(16, 1.0f));
+  const FakeValue h = FakeValue::of<int64_t>(I64, {}, {handle});
+  const FakeValue table = FakeValue::of<int32_t>(I32, {1, 1}, {0});
+  const FakeValue lens = FakeValue::of<int32_t>(I32, {1, 1}, {2});
+  FakeContext ctx{{&q, &q, &q, &h, &table, &lens}, {}};
+  // No GPU: cudaGetDevice fails; with one: a host pool is refused. Either way, a status.
+  const std::string s = ort_.take(a->KernelComputeV2(kernel, FakeOrt::context(ctx)));
+  EXPECT_NE(s.find("lckv.Attention: "), std::string::npos) << s;
+  a->KernelDestroy(kernel);
+  destroy_(handle);
+}
+
 // Commit a prompt through the KvCommit kernel, then decode and prefill through the Attention
 // kernel, all via the shared library, and compare with the reference.
 class EndToEnd : public SharedLibrary, public ::testing::WithParamInterface<ONNXTensorElementDataType> {
