@@ -4,10 +4,13 @@
 #include <cmath>
 #include <limits>
 #include <new>
+#include <type_traits>
 #include <vector>
 
 #include "common/mask.h"
+#include "cpu/isa.h"
 #include "cpu/vec.h"
+#include "cpu/widen.h"
 
 namespace lckv {
 namespace {
@@ -22,6 +25,69 @@ struct Scratch {
   std::vector<float> acc, max, sum, scores, keys, values;
 };
 thread_local Scratch t_scratch;
+
+// One query row of one head against a run of keys (rows k / v, `stride` floats apart), with
+// the visible keys given as two index ranges; updates the row's online-softmax state.
+struct Fold {
+  const float* q;
+  const float* k;
+  const float* v;
+  int64_t stride;
+  int dim;
+  float scale;
+  int ranges[2][2];
+  float* scores;  // scratch, one per key of the run
+  float* acc;     // [dim]
+  float* max;
+  float* sum;
+};
+
+template <typename V>
+LCKV_INLINE void fold(const Fold& f) {
+  float block_max = kNegInf;
+  for (const auto& range : f.ranges) {
+    for (int e = range[0]; e < range[1]; ++e) {
+      f.scores[e] = dot<V>(f.q, f.k + e * f.stride, f.dim) * f.scale;
+      if (f.scores[e] > block_max) block_max = f.scores[e];
+    }
+  }
+  const float old_max = *f.max;
+  const float new_max = old_max > block_max ? old_max : block_max;
+  if (new_max != old_max) {
+    // exp(-inf - -inf) would be NaN; a state with no key yet has nothing to rescale.
+    const float correction = old_max == kNegInf ? 0.0f : exp_nonpositive(old_max - new_max);
+    *f.sum *= correction;
+    for (int d = 0; d < f.dim; ++d) f.acc[d] *= correction;
+  }
+  float added = 0.0f;
+  for (const auto& range : f.ranges) {
+    for (int e = range[0]; e < range[1]; ++e) f.scores[e] = exp_nonpositive(f.scores[e] - new_max);
+    for (int e = range[0]; e < range[1]; ++e) added += f.scores[e];
+    weighted_sum<V>(f.acc, f.scores + range[0], f.v + range[0] * f.stride, f.stride,
+                    range[1] - range[0], f.dim);
+  }
+  *f.sum += added;
+  *f.max = new_max;
+}
+
+void fold_baseline(const Fold& f) { fold<f4>(f); }
+
+#if defined(__x86_64__)
+// The same code compiled for AVX2 + FMA, chosen at load time when the CPU has both. Results
+// differ from the baseline only by rounding (FMA, summation width).
+__attribute__((target("avx2,fma"))) void fold_avx2(const Fold& f) { fold<f8>(f); }
+#endif
+
+using FoldFn = void (*)(const Fold&);
+
+FoldFn pick_fold() {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return fold_avx2;
+#endif
+  return fold_baseline;
+}
+
+const FoldFn g_fold = pick_fold();
 
 // Online-softmax state of the query rows [i0, i1) of sequence b and all query heads of KV head g.
 template <typename S>
@@ -69,7 +135,11 @@ class Task {
   static const float* as_float(const float* src, int, std::vector<float>&) { return src; }
   static const float* as_float(const uint16_t* src, int count, std::vector<float>& buf) {
     buf.resize(count);
-    for (int e = 0; e < count; ++e) buf[e] = S::load(src[e]);
+    if (std::is_same<S, F16Storage>::value) {
+      widen_f16(src, buf.data(), count);
+    } else {
+      widen_bf16(src, buf.data(), count);
+    }
     return buf.data();
   }
 
@@ -80,38 +150,25 @@ class Task {
     for (int i = i0_; i < i1_; ++i) {
       const VisibleRanges vr = visible_ranges(mask_, len_ + i, pos0, pos0 + count);
       if (vr.a0 == vr.a1 && vr.b0 == vr.b1) continue;
-      const int ranges[2][2] = {{vr.a0 - pos0, vr.a1 - pos0}, {vr.b0 - pos0, vr.b1 - pos0}};
       for (int hh = 0; hh < r_; ++hh) {
         const int h = g_ * r_ + hh;
-        const float* q = p_.q + ((static_cast<int64_t>(b_) * p_.n + i) * p_.H + h) * D;
         const int state = (i - i0_) * r_ + hh;
-        float* acc = s_.acc.data() + static_cast<int64_t>(state) * D;
-
-        float block_max = kNegInf;
-        for (const auto& range : ranges) {
-          for (int e = range[0]; e < range[1]; ++e) {
-            scores[e] = dot(q, k + e * stride, D) * scale_;
-            if (scores[e] > block_max) block_max = scores[e];
-          }
-        }
-        const float old_max = s_.max[state];
-        const float new_max = std::max(old_max, block_max);
-        if (new_max != old_max) {
-          // exp(-inf - -inf) would be NaN; a state with no key yet has nothing to rescale.
-          const float correction = old_max == kNegInf ? 0.0f : std::exp(old_max - new_max);
-          s_.sum[state] *= correction;
-          scale(acc, correction, D);
-        }
-        float added = 0.0f;
-        for (const auto& range : ranges) {
-          for (int e = range[0]; e < range[1]; ++e) {
-            const float w = std::exp(scores[e] - new_max);
-            added += w;
-            axpy(acc, w, v + e * stride, D);
-          }
-        }
-        s_.sum[state] += added;
-        s_.max[state] = new_max;
+        Fold f;
+        f.q = p_.q + ((static_cast<int64_t>(b_) * p_.n + i) * p_.H + h) * D;
+        f.k = k;
+        f.v = v;
+        f.stride = stride;
+        f.dim = D;
+        f.scale = scale_;
+        f.ranges[0][0] = vr.a0 - pos0;
+        f.ranges[0][1] = vr.a1 - pos0;
+        f.ranges[1][0] = vr.b0 - pos0;
+        f.ranges[1][1] = vr.b1 - pos0;
+        f.scores = scores;
+        f.acc = s_.acc.data() + static_cast<int64_t>(state) * D;
+        f.max = &s_.max[state];
+        f.sum = &s_.sum[state];
+        g_fold(f);
       }
     }
   }

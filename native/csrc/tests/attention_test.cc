@@ -38,7 +38,9 @@ void expect_matches(Fixture& f, double tolerance) {
       // Rows without keys are exact zeros (not tiny numbers, not -0 noise from NaN paths).
       bool row_empty = true;
       for (int d = 0; d < D; ++d) row_empty &= want[row * D + d] == 0.0;
-      if (row_empty) ASSERT_EQ(f.out[e], 0.0f);
+      if (row_empty) {
+        ASSERT_EQ(f.out[e], 0.0f);
+      }
     }
   }
 }

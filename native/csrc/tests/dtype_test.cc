@@ -45,7 +45,9 @@ TEST(Dtype, Bfloat16) {
   EXPECT_TRUE(std::isnan(bf16_to_float(float_to_bf16(std::nanf("")))));
   for (uint32_t h = 0; h < 0x10000; h += 7) {
     const float f = bf16_to_float(static_cast<uint16_t>(h));
-    if (!std::isnan(f)) ASSERT_EQ(float_to_bf16(f), h);
+    if (!std::isnan(f)) {
+      ASSERT_EQ(float_to_bf16(f), h);
+    }
   }
 }
 
