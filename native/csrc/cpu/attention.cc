@@ -1,0 +1,239 @@
+#include "cpu/attention.h"
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <type_traits>
+#include <vector>
+
+#include "common/mask.h"
+#include "cpu/isa.h"
+#include "cpu/vec.h"
+#include "cpu/widen.h"
+
+namespace lckv {
+namespace {
+
+// Query rows that share one pass over the keys; a pool block converted to float is reused by
+// all of them (and by every query head of the KV head).
+constexpr int kRowTile = 16;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// Per-thread buffers, grown on demand and kept, so steady-state calls allocate nothing.
+struct Scratch {
+  std::vector<float> acc, max, sum, scores, keys, values;
+};
+thread_local Scratch t_scratch;
+
+// One query row of one head against a run of keys (rows k / v, `stride` floats apart), with
+// the visible keys given as two index ranges; updates the row's online-softmax state.
+struct Fold {
+  const float* q;
+  const float* k;
+  const float* v;
+  int64_t stride;
+  int dim;
+  float scale;
+  int ranges[2][2];
+  float* scores;  // scratch, one per key of the run
+  float* acc;     // [dim]
+  float* max;
+  float* sum;
+};
+
+template <typename V>
+LCKV_INLINE void fold(const Fold& f) {
+  float block_max = kNegInf;
+  for (const auto& range : f.ranges) {
+    for (int e = range[0]; e < range[1]; ++e) {
+      f.scores[e] = dot<V>(f.q, f.k + e * f.stride, f.dim) * f.scale;
+      if (f.scores[e] > block_max) block_max = f.scores[e];
+    }
+  }
+  const float old_max = *f.max;
+  const float new_max = old_max > block_max ? old_max : block_max;
+  if (new_max != old_max) {
+    // exp(-inf - -inf) would be NaN; a state with no key yet has nothing to rescale.
+    const float correction = old_max == kNegInf ? 0.0f : exp_nonpositive(old_max - new_max);
+    *f.sum *= correction;
+    for (int d = 0; d < f.dim; ++d) f.acc[d] *= correction;
+  }
+  float added = 0.0f;
+  for (const auto& range : f.ranges) {
+    for (int e = range[0]; e < range[1]; ++e) f.scores[e] = exp_nonpositive(f.scores[e] - new_max);
+    for (int e = range[0]; e < range[1]; ++e) added += f.scores[e];
+    weighted_sum<V>(f.acc, f.scores + range[0], f.v + range[0] * f.stride, f.stride,
+                    range[1] - range[0], f.dim);
+  }
+  *f.sum += added;
+  *f.max = new_max;
+}
+
+void fold_baseline(const Fold& f) { fold<f4>(f); }
+
+#if defined(__x86_64__)
+// The same code compiled for AVX2 + FMA, chosen at load time when the CPU has both. Results
+// differ from the baseline only by rounding (FMA, summation width).
+__attribute__((target("avx2,fma"))) void fold_avx2(const Fold& f) { fold<f8>(f); }
+#endif
+
+using FoldFn = void (*)(const Fold&);
+
+FoldFn pick_fold() {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return fold_avx2;
+#endif
+  return fold_baseline;
+}
+
+const FoldFn g_fold = pick_fold();
+
+// Online-softmax state of the query rows [i0, i1) of sequence b and all query heads of KV head g.
+template <typename S>
+class Task {
+ public:
+  Task(const PoolView& pool, const AttentionProblem& p, int b, int g, int i0, int i1)
+      : pool_(pool), p_(p), b_(b), g_(g), i0_(i0), i1_(i1), r_(p.H / p.KvH),
+        len_(p.len(b, g)), mask_{p.nodiag, p.window, p.sink(b)},
+        scale_(1.0f / std::sqrt(static_cast<float>(p.D))), s_(t_scratch) {
+    const int states = (i1 - i0) * r_;
+    s_.acc.assign(static_cast<size_t>(states) * p.D, 0.0f);
+    s_.max.assign(states, kNegInf);
+    s_.sum.assign(states, 0.0f);
+    s_.scores.resize(std::max(pool.config.block_size, p.n));
+  }
+
+  void run() {
+    committed();
+    const int64_t row = static_cast<int64_t>(p_.KvH) * p_.D;
+    const float* k = p_.k_work + static_cast<int64_t>(b_) * p_.n * row + g_ * p_.D;
+    const float* v = p_.v_work + static_cast<int64_t>(b_) * p_.n * row + g_ * p_.D;
+    absorb(k, v, row, len_, p_.n);
+    write_out();
+  }
+
+ private:
+  void committed() {
+    const int bs = pool_.config.block_size, D = p_.D;
+    // Rows of this tile see committed slots only in the sink prefix and from the first row's
+    // window start on; blocks entirely between the two are skipped.
+    const int sink_end = p_.window == 0 ? 0 : std::min(mask_.sinks, len_);
+    const int window_start = p_.window == 0 ? 0 : std::max(0, len_ + i0_ - p_.window + 1);
+    const int* table = p_.block_table + static_cast<int64_t>(b_) * p_.max_blocks;
+    const auto* base = static_cast<const typename S::type*>(pool_.data);
+    for (int start = 0; start < len_; start += bs) {
+      const int count = std::min(bs, len_ - start);
+      if (start >= sink_end && start + count <= window_start) continue;
+      const auto* kt = base + pool_.tile(p_.kv_layer, table[start / bs], 0, g_);
+      const auto* vt = base + pool_.tile(p_.kv_layer, table[start / bs], 1, g_);
+      absorb(as_float(kt, count * D, s_.keys), as_float(vt, count * D, s_.values), D, start,
+             count);
+    }
+  }
+
+  static const float* as_float(const float* src, int, std::vector<float>&) { return src; }
+  static const float* as_float(const uint16_t* src, int count, std::vector<float>& buf) {
+    buf.resize(count);
+    if (std::is_same<S, F16Storage>::value) {
+      widen_f16(src, buf.data(), count);
+    } else {
+      widen_bf16(src, buf.data(), count);
+    }
+    return buf.data();
+  }
+
+  // Folds keys at positions pos0 .. pos0+count-1 (row e at k + e*stride) into every row's state.
+  void absorb(const float* k, const float* v, int64_t stride, int pos0, int count) {
+    const int D = p_.D;
+    float* scores = s_.scores.data();
+    for (int i = i0_; i < i1_; ++i) {
+      const VisibleRanges vr = visible_ranges(mask_, len_ + i, pos0, pos0 + count);
+      if (vr.a0 == vr.a1 && vr.b0 == vr.b1) continue;
+      for (int hh = 0; hh < r_; ++hh) {
+        const int h = g_ * r_ + hh;
+        const int state = (i - i0_) * r_ + hh;
+        Fold f;
+        f.q = p_.q + ((static_cast<int64_t>(b_) * p_.n + i) * p_.H + h) * D;
+        f.k = k;
+        f.v = v;
+        f.stride = stride;
+        f.dim = D;
+        f.scale = scale_;
+        f.ranges[0][0] = vr.a0 - pos0;
+        f.ranges[0][1] = vr.a1 - pos0;
+        f.ranges[1][0] = vr.b0 - pos0;
+        f.ranges[1][1] = vr.b1 - pos0;
+        f.scores = scores;
+        f.acc = s_.acc.data() + static_cast<int64_t>(state) * D;
+        f.max = &s_.max[state];
+        f.sum = &s_.sum[state];
+        g_fold(f);
+      }
+    }
+  }
+
+  void write_out() {
+    const int D = p_.D;
+    for (int i = i0_; i < i1_; ++i) {
+      for (int hh = 0; hh < r_; ++hh) {
+        const int state = (i - i0_) * r_ + hh;
+        const int h = g_ * r_ + hh;
+        float* out = p_.out + ((static_cast<int64_t>(b_) * p_.n + i) * p_.H + h) * D;
+        const float* acc = s_.acc.data() + static_cast<int64_t>(state) * D;
+        const float sum = s_.sum[state];
+        // sum is 0 exactly when no key was visible: the row's defined output is exact zero.
+        for (int d = 0; d < D; ++d) out[d] = sum == 0.0f ? 0.0f : acc[d] / sum;
+      }
+    }
+  }
+
+  const PoolView& pool_;
+  const AttentionProblem& p_;
+  const int b_, g_, i0_, i1_, r_, len_;
+  const MaskRule mask_;
+  const float scale_;
+  Scratch& s_;
+};
+
+struct Job {
+  const PoolView* pool;
+  const AttentionProblem* p;
+  int tiles;
+  std::atomic<bool> out_of_memory{false};
+};
+
+template <typename S>
+void run_one(void* data, size_t index) {
+  Job& job = *static_cast<Job*>(data);
+  const AttentionProblem& p = *job.p;
+  const int tile = static_cast<int>(index % job.tiles);
+  const int bg = static_cast<int>(index / job.tiles);
+  const int i0 = tile * kRowTile;
+  try {
+    Task<S>(*job.pool, p, bg / p.KvH, bg % p.KvH, i0, std::min(p.n, i0 + kRowTile)).run();
+  } catch (const std::bad_alloc&) {
+    job.out_of_memory = true;
+  }
+}
+
+}  // namespace
+
+Status attention_cpu(const PoolView& pool, const AttentionProblem& p, const Parallel& parallel) {
+  if (p.B == 0 || p.n == 0) return Status();
+  Job job;
+  job.pool = &pool;
+  job.p = &p;
+  job.tiles = (p.n + kRowTile - 1) / kRowTile;
+  const size_t total = static_cast<size_t>(p.B) * p.KvH * job.tiles;
+  switch (pool.config.dtype) {
+    case Dtype::F32: parallel.for_each(total, run_one<F32Storage>, &job); break;
+    case Dtype::F16: parallel.for_each(total, run_one<F16Storage>, &job); break;
+    case Dtype::BF16: parallel.for_each(total, run_one<BF16Storage>, &job); break;
+  }
+  if (job.out_of_memory)
+    return Status(LCKV_ERR_OUT_OF_MEMORY, "out of host memory for attention scratch");
+  return Status();
+}
+
+}  // namespace lckv

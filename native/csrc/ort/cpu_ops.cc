@@ -1,0 +1,153 @@
+// lckv.Attention and lckv.KvCommit for the CPU execution provider.
+#include <vector>
+
+#include "common/dtype.h"
+#include "cpu/attention.h"
+#include "cpu/commit.h"
+#include "ort/adapter.h"
+#include "ort/op_io.h"
+#include "ort/ops.h"
+
+namespace lckv {
+namespace {
+
+// float16 activations are widened once per call into these (thread-local: concurrent runs on
+// different threads each get their own, and a thread's buffers are reused across calls).
+thread_local std::vector<float> t_q, t_k, t_v, t_out;
+
+const float* widen(const TensorRef& t, std::vector<float>& buf) {
+  if (t.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) return static_cast<const float*>(t.data);
+  const auto* h = static_cast<const uint16_t*>(t.data);
+  buf.resize(t.elements());
+  for (size_t e = 0; e < buf.size(); ++e) buf[e] = half_to_float(h[e]);
+  return buf.data();
+}
+
+struct OrtParallel {
+  const OrtApi* api;
+  OrtKernelContext* context;
+
+  static void run(void* self, size_t total, void (*fn)(void*, size_t), void* data) {
+    auto* p = static_cast<OrtParallel*>(self);
+    OrtStatus* s = p->api->KernelContext_ParallelFor(p->context, fn, total, 0, data);
+    if (s != nullptr) {  // no intra-op pool available: the tasks are independent, run them here
+      p->api->ReleaseStatus(s);
+      for (size_t i = 0; i < total; ++i) fn(data, i);
+    }
+  }
+};
+
+class AttentionCpu final : public Kernel {
+ public:
+  explicit AttentionCpu(const OrtApi* api) : api_(api) {}
+
+  static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
+    auto* k = new AttentionCpu(api);
+    if (OrtStatus* s = read_attrs(api, info, kAttentionName, &k->attrs_)) {
+      delete k;
+      return s;
+    }
+    *out = k;
+    return nullptr;
+  }
+
+  OrtStatus* compute(OrtKernelContext* context) override {
+    return guarded(api_, kAttentionName, [&]() -> OrtStatus* {
+      TensorRef in[kAttentionInputs];
+      int count = 0;
+      if (OrtStatus* s = read_inputs(api_, context, in, kAttentionInputs, &count)) return s;
+      CheckedAttention call;
+      Status st = check_attention(attrs_, in, count, LCKV_DEVICE_CPU, &call);
+      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      AttentionProblem& p = call.problem;
+      const int64_t dims[3] = {p.B, p.n, static_cast<int64_t>(p.H) * p.D};
+      void* out = nullptr;
+      if (OrtStatus* s = make_output(api_, context, 0, dims, 3, &out)) return s;
+
+      const bool half = call.act_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+      p.q = widen(in[kQ], t_q);
+      p.k_work = widen(in[kKWork], t_k);
+      p.v_work = widen(in[kVWork], t_v);
+      if (half) t_out.resize(dims[0] * dims[1] * dims[2]);
+      p.out = half ? t_out.data() : static_cast<float*>(out);
+
+      OrtParallel parallel{api_, context};
+      st = attention_cpu(call.pool->view(), p, Parallel{&OrtParallel::run, &parallel});
+      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      if (half) {
+        auto* o = static_cast<uint16_t*>(out);
+        for (size_t e = 0; e < t_out.size(); ++e) o[e] = float_to_half(t_out[e]);
+      }
+      call.pool->counters().attention_calls++;
+      return nullptr;
+    });
+  }
+
+ private:
+  const OrtApi* api_;
+  AttentionAttrs attrs_;
+};
+
+class CommitCpu final : public Kernel {
+ public:
+  explicit CommitCpu(const OrtApi* api) : api_(api) {}
+
+  static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
+    auto* k = new CommitCpu(api);
+    if (OrtStatus* s = read_attrs(api, info, kCommitName, &k->attrs_)) {
+      delete k;
+      return s;
+    }
+    *out = k;
+    return nullptr;
+  }
+
+  OrtStatus* compute(OrtKernelContext* context) override {
+    return guarded(api_, kCommitName, [&]() -> OrtStatus* {
+      TensorRef in[kCommitFixedInputs];
+      int count = 0;
+      if (OrtStatus* s = read_inputs(api_, context, in, kCommitFixedInputs, &count)) return s;
+      CheckedCommit call;
+      Status st = check_commit(attrs_, in, count, LCKV_DEVICE_CPU, &call);
+      if (!st.ok()) return to_ort(api_, kCommitName, st);
+      CommitProblem& p = call.problem;
+      const int64_t dims[2] = {p.B, p.Lh};
+      void* out = nullptr;
+      if (OrtStatus* s = make_output(api_, context, 0, dims, 2, &out)) return s;
+      p.k_work = widen(in[kCKWork], t_k);
+      p.v_work = widen(in[kCVWork], t_v);
+      p.new_lens = static_cast<int32_t*>(out);
+      commit_cpu(call.pool->view(), p);
+      call.pool->counters().commit_calls++;
+      call.pool->counters().committed_tokens += static_cast<int64_t>(p.B) * p.n;
+      return nullptr;
+    });
+  }
+
+ private:
+  const OrtApi* api_;
+  CommitAttrs attrs_;
+};
+
+}  // namespace
+
+void append_cpu_ops(std::vector<const OrtCustomOp*>& ops) {
+  // Registered ops must outlive every session that uses them: static storage.
+  static const CustomOp attention_f32(kAttentionOp, nullptr,
+                                      attention_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, false),
+                                      attention_outputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT),
+                                      &AttentionCpu::create);
+  static const CustomOp attention_f16(kAttentionOp, nullptr,
+                                      attention_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, false),
+                                      attention_outputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16),
+                                      &AttentionCpu::create);
+  static const CustomOp commit_f32(kCommitOp, nullptr,
+                                   commit_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, false),
+                                   commit_outputs(), &CommitCpu::create);
+  static const CustomOp commit_f16(kCommitOp, nullptr,
+                                   commit_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, false),
+                                   commit_outputs(), &CommitCpu::create);
+  ops.insert(ops.end(), {&attention_f32, &attention_f16, &commit_f32, &commit_f16});
+}
+
+}  // namespace lckv

@@ -1,0 +1,26 @@
+#pragma once
+// Host implementations of the pool's C functions that move slots (README section 4). They work
+// on a PoolView, so a CUDA pool runs them on a host copy of the blocks concerned.
+#include <cstdint>
+
+#include "pool/pool.h"
+
+namespace lckv {
+
+// k, v: float32 [count, KvH, D]. Tables are assumed checked (check_slot_range).
+void write_slots(const PoolView& pool, int layer, const int32_t* table, int64_t start,
+                 int64_t count, const float* k, const float* v);
+void read_slots(const PoolView& pool, int layer, const int32_t* table, int64_t start,
+                int64_t count, float* k, float* v);
+
+// StreamingLLM eviction for every layer: slot src+i moves to dst+i (dst < src, increasing i),
+// keys re-rotated from position src+i to dst+i on the first rotary_dim dims.
+void shift_slots(const PoolView& pool, const int32_t* table, int64_t src, int64_t dst,
+                 int64_t count, const float* inv_freq, int rotary_dim);
+
+// The rotation that moves a key stored at position `from` to position `to`: cos and sin of
+// fl(to * f) - fl(from * f) for each of the rotary_dim / 2 frequencies f.
+void rerotation(const float* inv_freq, int half, int64_t from, int64_t to, float* cos_out,
+                float* sin_out);
+
+}  // namespace lckv

@@ -1,0 +1,208 @@
+// The CPU attention kernel against the naive reference, over the cases the contract names.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "cpu/attention.h"
+#include "tests/reference.h"
+
+namespace lckv::test {
+namespace {
+
+// Plain threads, so the tests exercise the kernel's task split the way ORT's pool would.
+void threaded(void*, size_t total, void (*fn)(void*, size_t), void* data) {
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < 3; ++t) {
+    threads.emplace_back([=] {
+      for (size_t i = t; i < total; i += 3) fn(data, i);
+    });
+  }
+  for (auto& th : threads) th.join();
+}
+const Parallel kThreaded{&threaded, nullptr};
+
+void expect_matches(Fixture& f, double tolerance) {
+  AttentionProblem p = f.problem();
+  ASSERT_TRUE(attention_cpu(f.pool->view(), p, kThreaded).ok());
+  const std::vector<double> want = reference_attention(f);
+  for (size_t e = 0; e < want.size(); ++e) {
+    const int D = f.sc.D;
+    const size_t row = e / D;
+    ASSERT_NEAR(f.out[e], want[e], tolerance)
+        << "b " << row / (f.sc.n * f.sc.H) << " i " << row / f.sc.H % f.sc.n << " h "
+        << row % f.sc.H << " d " << e % D;
+    if (want[e] == 0.0) {
+      // Rows without keys are exact zeros (not tiny numbers, not -0 noise from NaN paths).
+      bool row_empty = true;
+      for (int d = 0; d < D; ++d) row_empty &= want[row * D + d] == 0.0;
+      if (row_empty) {
+        ASSERT_EQ(f.out[e], 0.0f);
+      }
+    }
+  }
+}
+
+struct Case {
+  const char* name;
+  Scenario sc;
+};
+
+Scenario make(int B, int n, int H, int KvH, std::vector<int> lens, int nodiag = 0, int window = 0,
+              std::vector<int> sinks = {}, int block_size = 4, int D = 16) {
+  Scenario s;
+  s.B = B;
+  s.n = n;
+  s.H = H;
+  s.KvH = KvH;
+  s.lens = std::move(lens);
+  s.nodiag = nodiag;
+  s.window = window;
+  s.sinks = std::move(sinks);
+  s.block_size = block_size;
+  s.D = D;
+  return s;
+}
+
+class AttentionCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AttentionCase, MatchesReference) {
+  Fixture f(GetParam().sc);
+  expect_matches(f, 2e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cpu, AttentionCase,
+    ::testing::Values(
+        Case{"DecodeRaggedBatch", make(4, 1, 8, 2, {0, 1, 7, 13})},
+        Case{"DecodeNodiag", make(3, 1, 4, 4, {0, 1, 9}, 1)},
+        Case{"Gqa1", make(2, 3, 4, 4, {5, 2})},
+        Case{"Gqa2", make(2, 3, 4, 2, {5, 2})},
+        Case{"Gqa4", make(2, 3, 8, 2, {5, 2})},
+        Case{"Gqa8", make(1, 2, 16, 2, {11})},
+        Case{"PrefillEmptyCacheDiag", make(2, 5, 4, 2, {0, 0})},
+        Case{"PrefillEmptyCacheNodiag", make(2, 5, 4, 2, {0, 0}, 1)},
+        Case{"PrefillOddLengths", make(3, 3, 4, 1, {1, 3, 9}, 1)},
+        Case{"BlockBoundaries", make(4, 2, 4, 2, {3, 4, 5, 8})},
+        Case{"ManyRowsAcrossTiles", make(1, 37, 4, 2, {6}, 1)},
+        Case{"Window", make(2, 6, 4, 2, {10, 3}, 0, 4)},
+        Case{"WindowNodiag", make(2, 6, 4, 2, {10, 3}, 1, 4)},
+        Case{"WindowOfOneNodiagIsEmpty", make(1, 3, 4, 2, {5}, 1, 1)},
+        Case{"WindowWithSinks", make(3, 4, 4, 2, {17, 2, 9}, 0, 5, {2, 4, 0})},
+        Case{"WindowNodiagWithSinks", make(2, 4, 4, 2, {17, 9}, 1, 3, {4, 1})},
+        Case{"SinksWithoutWindowChangeNothing", make(1, 2, 4, 2, {7}, 0, 0, {3})},
+        Case{"LongBlocksOddHeadDim", make(2, 3, 6, 3, {70, 33}, 0, 0, {}, 16, 13)},
+        Case{"LargeWindowSpansBlocks", make(1, 20, 4, 2, {50}, 1, 24, {4}, 8, 32)}),
+    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+TEST(Attention, PerHeadLengths) {
+  Scenario s = make(2, 2, 8, 4, {}, 0, 3, {1, 0});
+  s.per_head_lens = true;
+  s.lens = {0, 5, 1, 9, 4, 4, 12, 2};
+  Fixture f(s);
+  expect_matches(f, 2e-5);
+}
+
+TEST(Attention, EmptyRowsAreExactZero) {
+  // Position 0 in a nodiag layer sees nothing; so does every row of a nodiag window of 1.
+  Fixture f(make(2, 3, 4, 2, {0, 4}, 1, 1));
+  AttentionProblem p = f.problem();
+  ASSERT_TRUE(attention_cpu(f.pool->view(), p, kThreaded).ok());
+  for (float x : f.out) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    ASSERT_EQ(bits, 0u);  // +0.0, exactly
+  }
+}
+
+TEST(Attention, ZeroWorkingKvTakesPartInSoftmax) {
+  // Pass 1 of a cyclic group: working K/V are zero vectors and still count (logit 0, value 0).
+  Fixture f(make(1, 1, 2, 1, {3}));
+  std::fill(f.k_work.begin(), f.k_work.end(), 0.0f);
+  std::fill(f.v_work.begin(), f.v_work.end(), 0.0f);
+  expect_matches(f, 2e-5);
+  // Without the zero key the output would be the committed-only softmax; it must differ.
+  Fixture masked(make(1, 1, 2, 1, {3}, 1));
+  masked.q = f.q;
+  masked.cache_k = f.cache_k;
+  masked.cache_v = f.cache_v;
+  const std::vector<double> committed_only = reference_attention(masked);
+  double diff = 0;
+  for (size_t e = 0; e < f.out.size(); ++e) diff += std::fabs(f.out[e] - committed_only[e]);
+  EXPECT_GT(diff, 1e-3);
+}
+
+TEST(Attention, TwoPassesOfACyclicGroup) {
+  // Pass 1 reads zeros, pass 2 reads what pass 1 produced (here: its output as K and V).
+  Fixture f(make(2, 4, 4, 4, {3, 0}, 1));
+  std::fill(f.k_work.begin(), f.k_work.end(), 0.0f);
+  std::fill(f.v_work.begin(), f.v_work.end(), 0.0f);
+  expect_matches(f, 2e-5);
+  f.k_work = f.out;
+  f.v_work = f.out;
+  for (float& x : f.v_work) x *= -0.5f;
+  expect_matches(f, 2e-5);
+}
+
+TEST(Attention, ResultDoesNotDependOnThreads) {
+  Fixture f(make(3, 19, 8, 2, {40, 0, 17}, 1, 9, {2, 0, 1}));
+  AttentionProblem p = f.problem();
+  ASSERT_TRUE(attention_cpu(f.pool->view(), p, kThreaded).ok());
+  const std::vector<float> threaded_out = f.out;
+  ASSERT_TRUE(attention_cpu(f.pool->view(), p, Parallel{}).ok());
+  EXPECT_EQ(0, std::memcmp(threaded_out.data(), f.out.data(), f.out.size() * 4));
+}
+
+TEST(Attention, NanPropagates) {
+  Fixture f(make(1, 1, 2, 1, {2}));
+  f.q[0] = std::nanf("");
+  AttentionProblem p = f.problem();
+  ASSERT_TRUE(attention_cpu(f.pool->view(), p, Parallel{}).ok());
+  EXPECT_TRUE(std::isnan(f.out[0]));
+}
+
+TEST(Attention, EmptyBatchOrNoNewTokens) {
+  Fixture f(make(1, 1, 2, 1, {2}));
+  AttentionProblem p = f.problem();
+  p.B = 0;
+  EXPECT_TRUE(attention_cpu(f.pool->view(), p, Parallel{}).ok());
+  p.B = 1;
+  p.n = 0;
+  EXPECT_TRUE(attention_cpu(f.pool->view(), p, Parallel{}).ok());
+  EXPECT_EQ(f.out[0], -7.0f);  // untouched
+}
+
+class StorageCase : public ::testing::TestWithParam<int32_t> {};
+
+TEST_P(StorageCase, MatchesReferenceOnRoundedCache) {
+  // The reference sees the cache as the pool stores it, so only accumulation error remains.
+  Scenario s = make(3, 3, 8, 2, {21, 0, 6}, 1, 7, {2, 0, 0}, 8, 24);
+  s.dtype = GetParam();
+  Fixture f(s);
+  expect_matches(f, 2e-5);
+}
+
+TEST_P(StorageCase, StaysCloseToFloat32) {
+  Scenario s = make(2, 2, 4, 2, {30, 5}, 0, 0, {}, 8, 32);
+  Fixture exact(s, 7);
+  s.dtype = GetParam();
+  Fixture rounded(s, 7);
+  AttentionProblem pe = exact.problem(), pr = rounded.problem();
+  ASSERT_TRUE(attention_cpu(exact.pool->view(), pe, kThreaded).ok());
+  ASSERT_TRUE(attention_cpu(rounded.pool->view(), pr, kThreaded).ok());
+  const double tolerance = GetParam() == LCKV_DTYPE_BF16 ? 3e-2 : 4e-3;
+  for (size_t e = 0; e < exact.out.size(); ++e) ASSERT_NEAR(rounded.out[e], exact.out[e], tolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cpu, StorageCase,
+                         ::testing::Values(LCKV_DTYPE_F32, LCKV_DTYPE_F16, LCKV_DTYPE_BF16),
+                         [](const ::testing::TestParamInfo<int32_t>& info) {
+                           return std::string(info.param == LCKV_DTYPE_F32   ? "F32"
+                                              : info.param == LCKV_DTYPE_F16 ? "F16"
+                                                                             : "BF16");
+                         });
+
+}  // namespace
+}  // namespace lckv::test
