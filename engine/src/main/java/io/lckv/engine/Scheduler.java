@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.stream.IntStream;
 
 /**
  * Continuous batching, one iteration at a time. {@link #submit} is thread-safe; every other method
@@ -37,6 +39,13 @@ final class Scheduler {
   private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
 
   private record Chunk(RequestState request, int tokens) {}
+
+  /** What sampling one request's next token came to. */
+  private sealed interface Draw {
+    record Sampled(SampledToken token) implements Draw {}
+
+    record Failed(RuntimeException cause) implements Draw {}
+  }
 
   private final ModelRunner runner;
   private final ModelSpec spec;
@@ -205,15 +214,19 @@ final class Scheduler {
     if (logits.isEmpty()) {
       return;
     }
+    List<RequestState> prefilled = new ArrayList<>();
+    List<SequenceLogits> lastLogits = new ArrayList<>();
     for (int i = 0; i < chunks.size(); i++) {
       RequestState request = requests.get(i);
       kv.commit(request.id);
       request.prefilled += chunks.get(i).tokens();
       if (request.prefilled == request.prompt.length) {
         request.phase = RequestState.Phase.DECODE;
-        sampleAndEmit(request, logits.get().get(i));
+        prefilled.add(request);
+        lastLogits.add(logits.get().get(i));
       }
     }
+    sampleAndEmit(prefilled, lastLogits);
   }
 
   /**
@@ -263,10 +276,10 @@ final class Scheduler {
     if (logits.isEmpty()) {
       return;
     }
-    for (int i = 0; i < requests.size(); i++) {
-      kv.commit(requests.get(i).id);
-      sampleAndEmit(requests.get(i), logits.get().get(i));
+    for (RequestState request : requests) {
+      kv.commit(request.id);
     }
+    sampleAndEmit(requests, logits.get());
   }
 
   private SequenceStep step(RequestState request, int[] tokens, PrefillMode mode, int passes) {
@@ -310,35 +323,78 @@ final class Scheduler {
     }
   }
 
-  private void sampleAndEmit(RequestState request, SequenceLogits logits) {
-    try {
-      SampledToken token = request.sampler.sample(logits.last());
-      request.recordSample(clock.getAsLong());
-      if (spec.eosTokenIds().contains(token.tokenId())) {
-        finishWithRemainingText(request, FinishReason.STOP);
-        return;
+  /**
+   * Samples every request's next token in parallel, then emits in order on this thread. Each
+   * request owns its sampler and random generator, so which thread samples it changes nothing.
+   */
+  private void sampleAndEmit(List<RequestState> requests, List<SequenceLogits> logits) {
+    Draw[] draws = new Draw[requests.size()];
+    IntStream.range(0, draws.length)
+        .parallel()
+        .forEach(
+            i -> {
+              try {
+                draws[i] = new Draw.Sampled(requests.get(i).sampler.sample(logits.get(i).last()));
+              } catch (RuntimeException e) {
+                draws[i] = new Draw.Failed(e);
+              }
+            });
+    long now = clock.getAsLong();
+    for (int i = 0; i < draws.length; i++) {
+      RequestState request = requests.get(i);
+      switch (draws[i]) {
+        case Draw.Sampled(SampledToken token) -> {
+          request.recordSample(now);
+          emit(request, token);
+        }
+        case Draw.Failed(RuntimeException cause) ->
+            finish(
+                request, FinishReason.ERROR, "", Optional.of("sampling failed: " + cause.getMessage()));
       }
-      Released released = request.text.append(token.tokenId());
-      request.handle.deliver(
-          new GenerationEvent.Token(
-              request.generated - 1, token.tokenId(), released.text(), token.logprobs()));
-      if (released.stopped()) {
-        finish(request, FinishReason.STOP, "", Optional.empty());
-      } else if (request.generated == request.request.sampling().maxTokens()) {
-        finishWithRemainingText(request, FinishReason.LENGTH);
-      } else {
-        request.pendingToken = token.tokenId();
-      }
-    } catch (RuntimeException e) {
-      finish(
-          request, FinishReason.ERROR, "",
-          Optional.of("sampling or detokenization failed: " + e.getMessage()));
+    }
+  }
+
+  private void emit(RequestState request, SampledToken token) {
+    if (spec.eosTokenIds().contains(token.tokenId())) {
+      finishWithRemainingText(request, FinishReason.STOP);
+      return;
+    }
+    Optional<Released> text = text(request, t -> t.append(token.tokenId()));
+    if (text.isEmpty()) {
+      return;
+    }
+    Released released = text.get();
+    request.handle.deliver(
+        new GenerationEvent.Token(
+            request.generated - 1, token.tokenId(), released.text(), token.logprobs()));
+    if (released.stopped()) {
+      finish(request, FinishReason.STOP, "", Optional.empty());
+    } else if (request.generated == request.request.sampling().maxTokens()) {
+      finishWithRemainingText(request, FinishReason.LENGTH);
+    } else {
+      request.pendingToken = token.tokenId();
     }
   }
 
   private void finishWithRemainingText(RequestState request, FinishReason reason) {
-    Released rest = request.text.finish();
-    finish(request, rest.stopped() ? FinishReason.STOP : reason, rest.text(), Optional.empty());
+    text(request, GeneratedText::finish)
+        .ifPresent(
+            rest ->
+                finish(
+                    request, rest.stopped() ? FinishReason.STOP : reason, rest.text(),
+                    Optional.empty()));
+  }
+
+  /** Runs a text operation; if the tokenizer fails, the request ends with an error. */
+  private Optional<Released> text(
+      RequestState request, Function<GeneratedText, Released> operation) {
+    try {
+      return Optional.of(operation.apply(request.text));
+    } catch (RuntimeException e) {
+      finish(
+          request, FinishReason.ERROR, "", Optional.of("detokenization failed: " + e.getMessage()));
+      return Optional.empty();
+    }
   }
 
   private void finish(

@@ -316,6 +316,35 @@ class SchedulerTest {
   }
 
   @Test
+  void aTokenizerFailureEndsOnlyItsRequest() {
+    var broken = new AtomicBoolean();
+    var tokenizer =
+        new LetterTokenizer() {
+          @Override
+          public String decode(int[] tokenIds) {
+            if (broken.get()) {
+              throw new IllegalStateException("decoder gone");
+            }
+            return super.decode(tokenIds);
+          }
+        };
+    runner = new PagedFakeRunner(PagedFakeRunner.spec(64, 4, 256, 4));
+    runner.eosLogit(Float.NEGATIVE_INFINITY);
+    scheduler = new Scheduler(runner, tokenizer, CONFIG, clock, () -> {});
+    GenerationHandle victim = submit(greedy("victim", 10));
+    iterate();
+    broken.set(true);
+    iterate();
+    broken.set(false);
+    GenerationHandle next = submit(greedy("next", 3));
+    runUntilIdle();
+    Outcome failed = Outcome.of(victim);
+    assertEquals(FinishReason.ERROR, failed.reason());
+    assertEquals(Optional.of("detokenization failed: decoder gone"), failed.finished().error());
+    assertEquals(FinishReason.LENGTH, Outcome.of(next).reason());
+  }
+
+  @Test
   void logitsOfTheWrongShapeFailTheStep() {
     var spec = PagedFakeRunner.spec(8, 4, 64, 4);
     ModelRunner broken =
@@ -338,6 +367,38 @@ class SchedulerTest {
     assertEquals(
         Optional.of("model step failed: runner returned a row of 3 logits, vocabulary is 42"),
         outcome.finished().error());
+  }
+
+  @Test
+  void nanLogitsEndOnlyTheirRequest() {
+    var spec = PagedFakeRunner.spec(8, 4, 64, 4);
+    ModelRunner nanForFirst =
+        new ModelRunner() {
+          @Override
+          public ModelSpec spec() {
+            return spec;
+          }
+
+          @Override
+          public List<SequenceLogits> step(StepBatch batch) {
+            List<SequenceLogits> out = new ArrayList<>();
+            for (SequenceStep step : batch.sequences()) {
+              float[] row = new float[PagedFakeRunner.VOCAB];
+              row[0] = step.sequenceId() == 1 ? Float.NaN : 1;
+              out.add(new SequenceLogits(new float[][] {row}));
+            }
+            return out;
+          }
+        };
+    scheduler = new Scheduler(nanForFirst, new LetterTokenizer(), CONFIG, clock, () -> {});
+    GenerationHandle poisoned = submit(greedy("x", 2));
+    GenerationHandle healthy = submit(greedy("y", 2));
+    scheduler.runIteration();
+    scheduler.runIteration();
+    Outcome failed = Outcome.of(poisoned);
+    assertEquals(FinishReason.ERROR, failed.reason());
+    assertEquals(Optional.of("sampling failed: logit of token 0 is NaN"), failed.finished().error());
+    assertEquals("LENGTH [0, 0] \"aa\"", Outcome.of(healthy).summary());
   }
 
   @Test

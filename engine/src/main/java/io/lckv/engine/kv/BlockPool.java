@@ -1,7 +1,5 @@
 package io.lckv.engine.kv;
 
-import java.util.Arrays;
-
 /**
  * Which blocks of the pool are free. Not thread-safe: {@link KvCache} guards it. Freeing a block that
  * is not allocated is a bookkeeping bug, so it throws rather than corrupting the free list.
@@ -73,10 +71,5 @@ final class BlockPool {
       throw new IllegalStateException(
           "allocated " + allocatedCount + " + free " + freeCount + " != " + allocated.length);
     }
-  }
-
-  @Override
-  public String toString() {
-    return "BlockPool[free=" + Arrays.toString(Arrays.copyOf(freeStack, freeCount)) + "]";
   }
 }

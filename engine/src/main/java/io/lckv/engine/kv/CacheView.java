@@ -43,10 +43,6 @@ public record CacheView(
     return blockTable.clone();
   }
 
-  public int blockCount() {
-    return blockTable.length;
-  }
-
   public int sinkBlocks() {
     return Math.ceilDiv(sinkTokens, blockSize);
   }

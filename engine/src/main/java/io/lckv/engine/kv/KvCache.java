@@ -84,11 +84,6 @@ public final class KvCache {
     return sequences.containsKey(sequenceId);
   }
 
-  /** Committed entries of a sequence. */
-  public synchronized int length(long sequenceId) {
-    return sequence(sequenceId).length();
-  }
-
   public synchronized KvUsage usage() {
     return new KvUsage(pool.total(), pool.used(), reservedBlocks, sequences.size());
   }

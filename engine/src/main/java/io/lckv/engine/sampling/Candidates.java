@@ -6,7 +6,7 @@ import java.util.Arrays;
  * The tokens a draw may land on after top-k, then top-p (over the top-k set, renormalised), then
  * min-p (relative to the most likely token, which renormalising does not change). All three keep
  * a prefix of {@link DescendingOrder}, so the result is a prefix too, walked in that order; with
- * none of the first two active no order is needed and tokens are walked by id.
+ * neither of the first two active no order is needed and tokens are walked by id.
  */
 final class Candidates {
 
@@ -15,8 +15,14 @@ final class Candidates {
 
   private Candidates() {}
 
-  /** {@code logits} are penalised and temperature-scaled; {@code max} is their maximum. */
-  static int[] of(double[] logits, double max, SamplingParams params) {
+  /**
+   * @param logits penalised and temperature-scaled
+   * @param max their maximum
+   * @param weights {@code exp(logit - max)} of every token
+   * @param total the sum of {@code weights}
+   */
+  static int[] of(
+      double[] logits, double max, double[] weights, double total, SamplingParams params) {
     boolean topK = params.topK() > 0 && params.topK() < logits.length;
     boolean topP = params.topP() < 1;
     double floor = params.minP() > 0 ? max + Math.log(params.minP()) : Double.NEGATIVE_INFINITY;
@@ -27,10 +33,10 @@ final class Candidates {
     if (topK) {
       order = DescendingOrder.top(logits, params.topK());
       if (topP) {
-        order = prefixReaching(order, logits, max, params.topP() * mass(order, logits, max));
+        order = prefixReaching(order, weights, params.topP() * mass(order, weights));
       }
     } else {
-      order = topPOfAll(logits, max, params.topP());
+      order = topPOfAll(logits, max, weights, params.topP() * total);
     }
     // The most likely token always passes: max is finite and floor <= max.
     int keep = 0;
@@ -43,30 +49,25 @@ final class Candidates {
   }
 
   /**
-   * The shortest prefix of the full order holding {@code topP} of all probability. A prefix of the
+   * The shortest prefix of the full order holding {@code target} probability mass. A prefix of the
    * tokens within some distance of the maximum is a prefix of the full order, so when it already
    * holds enough mass the rest never needs sorting.
    */
-  private static int[] topPOfAll(double[] logits, double max, double topP) {
-    double target = 0;
-    for (double logit : logits) {
-      target += Math.exp(logit - max);
-    }
-    target *= topP;
+  private static int[] topPOfAll(double[] logits, double max, double[] weights, double target) {
     for (double window : TOP_P_WINDOWS) {
       int[] near = DescendingOrder.atLeast(logits, max - window);
-      if (mass(near, logits, max) >= target) {
-        return prefixReaching(near, logits, max, target);
+      if (mass(near, weights) >= target) {
+        return prefixReaching(near, weights, target);
       }
     }
     return prefixReaching(
-        DescendingOrder.atLeast(logits, Double.NEGATIVE_INFINITY), logits, max, target);
+        DescendingOrder.atLeast(logits, Double.NEGATIVE_INFINITY), weights, target);
   }
 
-  private static int[] prefixReaching(int[] order, double[] logits, double max, double target) {
+  private static int[] prefixReaching(int[] order, double[] weights, double target) {
     double cumulative = 0;
     for (int i = 0; i < order.length; i++) {
-      cumulative += Math.exp(logits[order[i]] - max);
+      cumulative += weights[order[i]];
       if (cumulative >= target) {
         return Arrays.copyOf(order, i + 1);
       }
@@ -74,10 +75,10 @@ final class Candidates {
     return order;
   }
 
-  private static double mass(int[] ids, double[] logits, double max) {
+  private static double mass(int[] ids, double[] weights) {
     double sum = 0;
     for (int id : ids) {
-      sum += Math.exp(logits[id] - max);
+      sum += weights[id];
     }
     return sum;
   }

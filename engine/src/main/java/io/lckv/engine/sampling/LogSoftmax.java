@@ -8,12 +8,9 @@ final class LogSoftmax {
 
   private LogSoftmax() {}
 
-  static TokenLogprobs of(double[] logits, double max, int chosen, int topN) {
-    double sum = 0;
-    for (double logit : logits) {
-      sum += Math.exp(logit - max);
-    }
-    double logNormaliser = max + Math.log(sum);
+  /** {@code total} is the sum of {@code exp(logit - max)} over the row. */
+  static TokenLogprobs of(double[] logits, double max, double total, int chosen, int topN) {
+    double logNormaliser = max + Math.log(total);
     List<TopLogprob> top = new ArrayList<>(topN);
     if (topN > 0) {
       for (int id : DescendingOrder.top(logits, topN)) {

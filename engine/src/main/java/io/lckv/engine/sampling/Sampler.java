@@ -36,6 +36,34 @@ public final class Sampler {
    * @throws IllegalArgumentException when a logit is NaN or +infinity, or none is finite
    */
   public SampledToken sample(float[] logits) {
+    double[] x = penalisedAndScaled(logits);
+    double max = max(x);
+    boolean logprobs = params.topLogprobs().isPresent();
+    if (params.isGreedy() && !logprobs) {
+      return recorded(argmax(x), Optional.empty());
+    }
+    // One exp pass serves the top-p target, the draw and the log-softmax normaliser.
+    double[] weights = new double[x.length];
+    double total = 0;
+    for (int i = 0; i < x.length; i++) {
+      weights[i] = Math.exp(x[i] - max);
+      total += weights[i];
+    }
+    int token =
+        params.isGreedy() ? argmax(x) : draw(weights, Candidates.of(x, max, weights, total, params));
+    return recorded(
+        token,
+        logprobs
+            ? Optional.of(LogSoftmax.of(x, max, total, token, params.topLogprobs().getAsInt()))
+            : Optional.empty());
+  }
+
+  private SampledToken recorded(int token, Optional<TokenLogprobs> logprobs) {
+    history.addGenerated(token);
+    return new SampledToken(token, logprobs);
+  }
+
+  private double[] penalisedAndScaled(float[] logits) {
     double[] x = new double[logits.length];
     for (int i = 0; i < logits.length; i++) {
       if (Float.isNaN(logits[i]) || logits[i] == Float.POSITIVE_INFINITY) {
@@ -44,33 +72,26 @@ public final class Sampler {
       x[i] = logits[i];
     }
     Penalties.apply(x, params, history);
-    double max = max(x);
     if (!params.isGreedy()) {
       // Shifting by the maximum first keeps tiny temperatures from overflowing; softmax and
       // log-softmax do not change under a shift.
+      double max = max(x);
       for (int i = 0; i < x.length; i++) {
         x[i] = (x[i] - max) / params.temperature();
       }
-      max = 0;
     }
-    int token = params.isGreedy() ? argmax(x) : draw(x, max, Candidates.of(x, max, params));
-    Optional<TokenLogprobs> logprobs =
-        params.topLogprobs().isPresent()
-            ? Optional.of(LogSoftmax.of(x, max, token, params.topLogprobs().getAsInt()))
-            : Optional.empty();
-    history.addGenerated(token);
-    return new SampledToken(token, logprobs);
+    return x;
   }
 
-  private int draw(double[] x, double max, int[] candidates) {
+  private int draw(double[] weights, int[] candidates) {
     double total = 0;
     for (int id : candidates) {
-      total += Math.exp(x[id] - max);
+      total += weights[id];
     }
     double target = random.nextDouble() * total;
     double cumulative = 0;
     for (int id : candidates) {
-      cumulative += Math.exp(x[id] - max);
+      cumulative += weights[id];
       if (cumulative > target) {
         return id;
       }

@@ -20,7 +20,7 @@ class SequenceBlocksTest {
     seq.commit();
     CacheView decode = seq.prepare(1, pool);
     assertEquals(5, decode.committed().longest());
-    assertEquals(2, decode.blockCount()); // entry 5 still fits block 1
+    assertEquals(2, decode.blockTable().length); // entry 5 still fits block 1
     assertTrue(decode.eviction().isEmpty());
     seq.commit();
     seq.checkInvariants();

@@ -15,7 +15,13 @@ class CandidatesTest {
     for (double l : logits) {
       max = Math.max(max, l);
     }
-    return Candidates.of(logits, max, params);
+    double[] weights = new double[logits.length];
+    double total = 0;
+    for (int i = 0; i < logits.length; i++) {
+      weights[i] = Math.exp(logits[i] - max);
+      total += weights[i];
+    }
+    return Candidates.of(logits, max, weights, total, params);
   }
 
   private static double[] logitsOf(double... probabilities) {
