@@ -23,6 +23,12 @@ final class RotaryEmbedding {
    * {@code 1 / theta^(2j / headDim)} for j below headDim/2, then scaled. Torch casts the Python
    * scalars (theta, factors) to float32 before each float32 operation, and evaluates
    * {@code scalar / tensor} as {@code tensor.reciprocal() * scalar}; both are mirrored here.
+   *
+   * <p>The power is the correctly rounded float32 one, as glibc's powf and torch's scalar path
+   * give it. Torch's vectorised CPU pow is within one ulp but not always correctly rounded (e.g.
+   * theta 1e6, head_dim 128, j = 37), and which elements it handles depends on the CPU's vector
+   * width, so its last bit is no fixed target; one ulp moves an angle by under 4e-6 rad at
+   * position 131072.
    */
   static float[] inverseFrequencies(int headDim, double theta, RopeScaling scaling) {
     float[] base = new float[headDim / 2];
