@@ -18,8 +18,8 @@ import java.util.Optional;
  * frequencies and angles, which are float32 as Hugging Face computes them, and shares no math
  * with the ONNX graph builder so that a mistake in one does not hide in the other.
  *
- * <p>Holds every weight widened to float32 off-heap (about 4 bytes a parameter, counted against
- * the JVM's direct memory limit) until {@link #close()}; sessions must not be used after it.
+ * <p>Holds every weight widened to float32 in native memory (4 bytes a parameter, outside the
+ * Java heap) until {@link #close()}; sessions must not be used after it.
  */
 public final class ReferenceModel implements AutoCloseable {
 
@@ -99,6 +99,10 @@ public final class ReferenceModel implements AutoCloseable {
     return config.dimensions().vocabSize();
   }
 
+  RotaryEmbedding rope() {
+    return rope;
+  }
+
   /**
    * Before pass 1 the working KV of the group's KV layers is real zero vectors. Layers replace
    * it as they run, so a reader of a higher layer sees the previous pass and a reader of a lower
@@ -125,10 +129,6 @@ public final class ReferenceModel implements AutoCloseable {
 
   private KvCache newCache(Optional<StreamingLlm> streaming) {
     return new KvCache(config.layout().kvLayers(), streaming, rope);
-  }
-
-  RotaryEmbedding rope() {
-    return rope;
   }
 
   private DecoderLayer layer(int index, LayerWeights w, Attention attention) {
