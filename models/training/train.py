@@ -11,17 +11,23 @@ docs/tiny-model.md has the recipe and the measured results."""
 import argparse
 import json
 import math
+import os
 import pathlib
 import random
+import sys
 import time
 
-import torch
-import torch.nn.functional as F
+# OpenBLAS (Debian torch's BLAS) sizes its own thread pool from the core count, not from
+# torch.set_num_threads, and its idle workers spin: pin it to --threads before torch loads it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "2")
 
-import brown_text
-import byte_bpe
-from lckv_torch import LckvForCausalLM
-from lckv_ref import checkpoint
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import brown_text  # noqa: E402
+import byte_bpe  # noqa: E402
+from lckv_torch import LckvForCausalLM  # noqa: E402
+from lckv_ref import checkpoint  # noqa: E402
 
 
 def parse_args():
