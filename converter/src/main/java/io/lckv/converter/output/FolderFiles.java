@@ -1,0 +1,78 @@
+package io.lckv.converter.output;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/** Folder operations of an atomic write: a hidden sibling to build in, the swap, the clean-up. */
+final class FolderFiles {
+
+  private FolderFiles() {}
+
+  /** A new empty folder next to {@code out}, named after it, hidden. */
+  static Path siblingOf(Path out, String purpose) {
+    try {
+      return Files.createTempDirectory(out.getParent(), "." + out.getFileName() + "." + purpose + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a folder next to " + out, e);
+    }
+  }
+
+  /**
+   * Puts {@code built} at {@code out} with one rename; an existing {@code out} is first renamed
+   * aside and deleted only once the new folder is in place (put back if that fails).
+   */
+  static void publish(Path built, Path out) {
+    try {
+      if (!Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+        Files.move(built, out, StandardCopyOption.ATOMIC_MOVE);
+        return;
+      }
+      Path aside = siblingOf(out, "replaced");
+      Files.delete(aside);
+      Files.move(out, aside, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        Files.move(built, out, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        Files.move(aside, out, StandardCopyOption.ATOMIC_MOVE);
+        throw e;
+      }
+      deleteRecursively(aside);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move the converted model to " + out, e);
+    }
+  }
+
+  /** Deletes a file or folder tree without following links. */
+  static void deleteRecursively(Path path) {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(path, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          if (e != null) {
+            throw e;
+          }
+          Files.delete(dir);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path, e);
+    }
+  }
+}
