@@ -89,12 +89,14 @@ FoldFn pick_fold() {
 
 const FoldFn g_fold = pick_fold();
 
-// Online-softmax state of the query rows [i0, i1) of sequence b and all query heads of KV head g.
+// Online-softmax state of the query rows [i0, i1) of sequence b and the query heads
+// h0 .. h0+heads-1 of KV head g.
 template <typename S>
 class Task {
  public:
-  Task(const PoolView& pool, const AttentionProblem& p, int b, int g, int i0, int i1)
-      : pool_(pool), p_(p), b_(b), g_(g), i0_(i0), i1_(i1), r_(p.H / p.KvH),
+  Task(const PoolView& pool, const AttentionProblem& p, int b, int g, int h0, int heads, int i0,
+       int i1)
+      : pool_(pool), p_(p), b_(b), g_(g), h0_(h0), i0_(i0), i1_(i1), r_(heads),
         len_(p.len(b, g)), mask_{p.nodiag, p.window, p.sink(b)},
         scale_(1.0f / std::sqrt(static_cast<float>(p.D))), s_(t_scratch) {
     const int states = (i1 - i0) * r_;
@@ -151,7 +153,7 @@ class Task {
       const VisibleRanges vr = visible_ranges(mask_, len_ + i, pos0, pos0 + count);
       if (vr.a0 == vr.a1 && vr.b0 == vr.b1) continue;
       for (int hh = 0; hh < r_; ++hh) {
-        const int h = g_ * r_ + hh;
+        const int h = h0_ + hh;
         const int state = (i - i0_) * r_ + hh;
         Fold f;
         f.q = p_.q + ((static_cast<int64_t>(b_) * p_.n + i) * p_.H + h) * D;
@@ -178,7 +180,7 @@ class Task {
     for (int i = i0_; i < i1_; ++i) {
       for (int hh = 0; hh < r_; ++hh) {
         const int state = (i - i0_) * r_ + hh;
-        const int h = g_ * r_ + hh;
+        const int h = h0_ + hh;
         float* out = p_.out + ((static_cast<int64_t>(b_) * p_.n + i) * p_.H + h) * D;
         const float* acc = s_.acc.data() + static_cast<int64_t>(state) * D;
         const float sum = s_.sum[state];
@@ -190,16 +192,22 @@ class Task {
 
   const PoolView& pool_;
   const AttentionProblem& p_;
-  const int b_, g_, i0_, i1_, r_, len_;
+  const int b_, g_, h0_, i0_, i1_, r_, len_;
   const MaskRule mask_;
   const float scale_;
   Scratch& s_;
 };
 
+// Tasks are (sequence, KV head, slice of its query heads, tile of rows). A KV head's query
+// heads share one pass over its keys unless that leaves too few tasks to keep a thread pool
+// busy (decode of a small batch): then they are split, trading key reuse for parallelism.
+constexpr size_t kEnoughTasks = 64;
+
 struct Job {
   const PoolView* pool;
   const AttentionProblem* p;
   int tiles;
+  int slices;  // query-head slices per KV head
   std::atomic<bool> out_of_memory{false};
 };
 
@@ -208,10 +216,14 @@ void run_one(void* data, size_t index) {
   Job& job = *static_cast<Job*>(data);
   const AttentionProblem& p = *job.p;
   const int tile = static_cast<int>(index % job.tiles);
-  const int bg = static_cast<int>(index / job.tiles);
+  const int slice = static_cast<int>(index / job.tiles % job.slices);
+  const int bg = static_cast<int>(index / job.tiles / job.slices);
+  const int group = p.H / p.KvH, g = bg % p.KvH;
+  const int h0 = g * group + slice * group / job.slices;
+  const int h1 = g * group + (slice + 1) * group / job.slices;
   const int i0 = tile * kRowTile;
   try {
-    Task<S>(*job.pool, p, bg / p.KvH, bg % p.KvH, i0, std::min(p.n, i0 + kRowTile)).run();
+    Task<S>(*job.pool, p, bg / p.KvH, g, h0, h1 - h0, i0, std::min(p.n, i0 + kRowTile)).run();
   } catch (const std::bad_alloc&) {
     job.out_of_memory = true;
   }
@@ -225,7 +237,10 @@ Status attention_cpu(const PoolView& pool, const AttentionProblem& p, const Para
   job.pool = &pool;
   job.p = &p;
   job.tiles = (p.n + kRowTile - 1) / kRowTile;
-  const size_t total = static_cast<size_t>(p.B) * p.KvH * job.tiles;
+  const size_t base = static_cast<size_t>(p.B) * p.KvH * job.tiles;
+  const size_t group = static_cast<size_t>(p.H / p.KvH);
+  job.slices = static_cast<int>(std::min(group, (kEnoughTasks + base - 1) / base));
+  const size_t total = base * job.slices;
   switch (pool.config.dtype) {
     case Dtype::F32: parallel.for_each(total, run_one<F32Storage>, &job); break;
     case Dtype::F16: parallel.for_each(total, run_one<F16Storage>, &job); break;

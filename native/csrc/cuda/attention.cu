@@ -61,23 +61,33 @@ __device__ __forceinline__ Seq locate(const Params& P, int bh) {
   return s;
 }
 
-// Row of key (kv = 0) or value (kv = 1) at key index e of the position-ordered key list:
-// committed slots first, then the call's working rows.
+// One key (kv = 0) or value (kv = 1) row: a committed slot in the pool, or a working row.
+template <typename Act, typename Store>
+struct Row {
+  const Store* slot;
+  const Act* work;
+  __device__ __forceinline__ float operator[](int d) const {
+    return slot != nullptr ? to_float(slot[d]) : to_float(work[d]);
+  }
+};
+
+// The position-ordered key list of one sequence and KV head: committed slots 0 .. len-1
+// through the block table, then the call's n working rows.
 template <typename Act, typename Store>
 struct Rows {
   const Params& P;
   const Seq& s;
 
-  __device__ float load(int kv, int e, int d) const {
+  __device__ Row<Act, Store> row(int kv, int e) const {
     if (e < s.len) {
       const int block = P.table[s.b * P.max_blocks + e / P.block_size];
       const Store* base = static_cast<const Store*>(P.pool);
-      return to_float(base[tile_offset(P.layer, P.num_blocks, block, kv, P.kv_heads, s.g,
-                                       P.block_size, P.dim) +
-                           (long long)(e % P.block_size) * P.dim + d]);
+      return {base + tile_offset(P.layer, P.num_blocks, block, kv, P.kv_heads, s.g, P.block_size, P.dim) +
+                  (long long)(e % P.block_size) * P.dim,
+              nullptr};
     }
     const Act* work = static_cast<const Act*>(kv == 0 ? P.k_work : P.v_work);
-    return to_float(work[(((long long)s.b * P.n + (e - s.len)) * P.kv_heads + s.g) * P.dim + d]);
+    return {nullptr, work + (((long long)s.b * P.n + (e - s.len)) * P.kv_heads + s.g) * P.dim};
   }
 };
 
@@ -104,11 +114,12 @@ __global__ void __launch_bounds__(kThreads) decode_kernel(Params P, int split_le
   float m = -INFINITY, sum = 0.0f;
 
   auto fold = [&](int e) {
+    const Row<Act, Store> key = rows.row(0, e), value = rows.row(1, e);
     float score = 0.0f;
 #pragma unroll
     for (int t = 0; t < kDecodeLanes; ++t) {
       const int d = lane + 32 * t;
-      if (d < P.dim) score += q[t] * rows.load(0, e, d);
+      if (d < P.dim) score += q[t] * key[d];
     }
     score = warp_sum(score);
     const float top = fmaxf(m, score);
@@ -118,7 +129,7 @@ __global__ void __launch_bounds__(kThreads) decode_kernel(Params P, int split_le
 #pragma unroll
     for (int t = 0; t < kDecodeLanes; ++t) {
       const int d = lane + 32 * t;
-      if (d < P.dim) acc[t] = acc[t] * correction + w * rows.load(1, e, d);
+      if (d < P.dim) acc[t] = acc[t] * correction + w * value[d];
     }
     m = top;
   };
@@ -221,10 +232,17 @@ __global__ void __launch_bounds__(kThreads) prefill_kernel(Params P) {
   for (int e0 = 0; e0 < end; e0 += kTileKeys) {
     if (P.window != 0 && e0 >= s.sinks && e0 + kTileKeys - 1 < first_window) continue;
     __syncthreads();
-    for (int x = threadIdx.x; x < kTileKeys * D; x += kThreads) {
-      const int c = x / D, d = x % D, e = e0 + c;
-      k_s[x] = e < end ? rows.load(0, e, d) : 0.0f;
-      v_s[x] = e < end ? rows.load(1, e, d) : 0.0f;
+    for (int c = warp; c < kTileKeys; c += kWarps) {
+      const int e = e0 + c;
+      if (e < end) {
+        const Row<Act, Store> key = rows.row(0, e), value = rows.row(1, e);
+        for (int d = lane; d < D; d += 32) {
+          k_s[c * D + d] = key[d];
+          v_s[c * D + d] = value[d];
+        }
+      } else {
+        for (int d = lane; d < D; d += 32) k_s[c * D + d] = v_s[c * D + d] = 0.0f;
+      }
     }
     __syncthreads();
     for (int x = threadIdx.x; x < kTileRows * kTileKeys; x += kThreads) {

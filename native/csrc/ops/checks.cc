@@ -105,11 +105,14 @@ Status check_tables(const TensorRef& table, const TensorRef& lens, const PoolCon
     for (int64_t g = 0; g < Lh; ++g) {
       const int64_t len = lv[b * Lh + g];
       if (len < 0) return invalid("input 'cache_lens' entry (", b, ", ", g, ") = ", len, " is negative");
-      const std::string what = concat("input 'block_table' row ", b, " (cache_lens (", b, ", ", g,
-                                      ") = ", len, extra > 0 ? concat(", plus ", extra, " new") : "", ")");
       const int64_t begin = extra > 0 ? len : 0;
-      s = check_slot_range(c, tv + b * max_blocks, max_blocks, begin, len + extra, what.c_str());
-      if (!s.ok()) return s;
+      s = check_slot_range(c, tv + b * max_blocks, max_blocks, begin, len + extra, "block_table");
+      if (!s.ok()) {
+        // Built only on failure: this loop runs for every sequence of every call.
+        const std::string what = concat("input 'block_table' row ", b, " (cache_lens (", b, ", ", g,
+                                        ") = ", len, extra > 0 ? concat(", plus ", extra, " new") : "", ")");
+        return check_slot_range(c, tv + b * max_blocks, max_blocks, begin, len + extra, what.c_str());
+      }
     }
   }
   return Status();

@@ -46,6 +46,21 @@ void read_rows(const PoolView& p, int layer, const int32_t* table, int64_t start
   }
 }
 
+// The rotation that moves a key stored at position `from` to position `to`: cos and sin of
+// fl(to * f) - fl(from * f) for each of the rotary_dim / 2 frequencies f.
+void rerotation(const float* inv_freq, int half, int64_t from, int64_t to, float* cos_out,
+                float* sin_out) {
+  for (int c = 0; c < half; ++c) {
+    // The angles are the float32 products HF computes; their difference is taken in double so
+    // the composed rotation equals "unrotate at `from`, rotate at `to`" to double precision.
+    const float a_from = static_cast<float>(from) * inv_freq[c];
+    const float a_to = static_cast<float>(to) * inv_freq[c];
+    const double delta = static_cast<double>(a_to) - static_cast<double>(a_from);
+    cos_out[c] = static_cast<float>(std::cos(delta));
+    sin_out[c] = static_cast<float>(std::sin(delta));
+  }
+}
+
 template <typename S>
 void shift_rows(const PoolView& p, const int32_t* table, int64_t src, int64_t dst, int64_t count,
                 const float* inv_freq, int rotary_dim) {
@@ -72,19 +87,6 @@ void shift_rows(const PoolView& p, const int32_t* table, int64_t src, int64_t ds
 }
 
 }  // namespace
-
-void rerotation(const float* inv_freq, int half, int64_t from, int64_t to, float* cos_out,
-                float* sin_out) {
-  for (int c = 0; c < half; ++c) {
-    // The angles are the float32 products HF computes; their difference is taken in double so
-    // the composed rotation equals "unrotate at `from`, rotate at `to`" to double precision.
-    const float a_from = static_cast<float>(from) * inv_freq[c];
-    const float a_to = static_cast<float>(to) * inv_freq[c];
-    const double delta = static_cast<double>(a_to) - static_cast<double>(a_from);
-    cos_out[c] = static_cast<float>(std::cos(delta));
-    sin_out[c] = static_cast<float>(std::sin(delta));
-  }
-}
 
 void write_slots(const PoolView& pool, int layer, const int32_t* table, int64_t start,
                  int64_t count, const float* k, const float* v) {

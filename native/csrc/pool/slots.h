@@ -18,9 +18,4 @@ void read_slots(const PoolView& pool, int layer, const int32_t* table, int64_t s
 void shift_slots(const PoolView& pool, const int32_t* table, int64_t src, int64_t dst,
                  int64_t count, const float* inv_freq, int rotary_dim);
 
-// The rotation that moves a key stored at position `from` to position `to`: cos and sin of
-// fl(to * f) - fl(from * f) for each of the rotary_dim / 2 frequencies f.
-void rerotation(const float* inv_freq, int half, int64_t from, int64_t to, float* cos_out,
-                float* sin_out);
-
 }  // namespace lckv

@@ -94,7 +94,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"WindowNodiagWithSinks", make(2, 4, 4, 2, {17, 9}, 1, 3, {4, 1})},
         Case{"SinksWithoutWindowChangeNothing", make(1, 2, 4, 2, {7}, 0, 0, {3})},
         Case{"LongBlocksOddHeadDim", make(2, 3, 6, 3, {70, 33}, 0, 0, {}, 16, 13)},
-        Case{"LargeWindowSpansBlocks", make(1, 20, 4, 2, {50}, 1, 24, {4}, 8, 32)}),
+        Case{"LargeWindowSpansBlocks", make(1, 20, 4, 2, {50}, 1, 24, {4}, 8, 32)},
+        // Enough tasks that each KV head's query heads share one pass over its keys.
+        Case{"WideBatchSharesKeysAcrossHeads", make(4, 33, 32, 8, {5, 0, 17, 3}, 1, 6, {2, 0, 0, 1}, 4, 8)}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(Attention, PerHeadLengths) {

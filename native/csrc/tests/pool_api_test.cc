@@ -8,7 +8,8 @@
 
 // Under AddressSanitizer a huge allocation must fail like malloc does, not abort the test.
 extern "C" __attribute__((visibility("default"), used)) const char* __asan_default_options() {
-  return "allocator_may_return_null=1";
+  // protect_shadow_gap=0: the CUDA runtime maps memory where ASan would otherwise forbid it.
+  return "allocator_may_return_null=1:protect_shadow_gap=0";
 }
 
 namespace {

@@ -133,21 +133,18 @@ public final class ConfigReader {
         useSequential);
   }
 
-  /** A {@code llama} config may spell out the identity but must not ask for LCKV behaviour. */
+  /**
+   * A {@code llama} config is a plain Llama whatever else it carries. Its {@code layer_types} is
+   * not read: newer Hugging Face configs use that name for an unrelated list (e.g.
+   * {@code "full_attention"} per layer). {@code force_nodiag: true} is refused rather than
+   * ignored, since it asks for different numbers than the checkpoint was trained to give.
+   */
   private static List<LayerType> plainLlamaLayers(JsonFields config, int numLayers) {
-    List<LayerType> identity = LayerTypes.identity(numLayers);
-    var declared = config.optionalString("layer_types")
-        .map(text -> LayerTypes.parse(config, text, numLayers));
-    if (declared.isPresent() && !declared.get().equals(identity)) {
-      throw config.error(
-          "layer_types", "must be absent or 0_1_..._" + (numLayers - 1)
-              + " (every layer reads itself, unwindowed) for model_type llama;"
-              + " use lckv-llama for other layer types");
-    }
     if (config.optionalBoolean("force_nodiag", false)) {
-      throw config.error("force_nodiag", "must be false for model_type llama");
+      throw config.error(
+          "force_nodiag", "must be false for model_type llama; use lckv-llama for LCKV behaviour");
     }
-    return identity;
+    return LayerTypes.identity(numLayers);
   }
 
   /**

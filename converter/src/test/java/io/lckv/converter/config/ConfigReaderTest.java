@@ -90,16 +90,19 @@ class ConfigReaderTest {
   }
 
   @Test
-  void plainLlamaMaySpellOutTheIdentity() {
-    ObjectNode config = TinyModel.config().put("model_type", "llama").put("layer_types", "0_1_2_3");
-    config.remove("force_nodiag");
-    assertEquals(4, read(config).layout().kvLayers().size());
-  }
+  void plainLlamaIgnoresLayerTypes() {
+    List<Integer> identity = List.of(0, 1, 2, 3);
+    ObjectNode lckvString = TinyModel.config().put("model_type", "llama").put("force_nodiag", false);
+    assertEquals(identity, sources(read(lckvString)), "an LCKV layer_types string is not read");
 
-  @Test
-  void plainLlamaRefusesLckvLayerTypes() {
-    String m = refusal(TinyModel.config().put("model_type", "llama").put("force_nodiag", false));
-    assertTrue(m.contains("config.json: layer_types must be absent or 0_1_..._3"), m);
+    ObjectNode huggingFaceList = TinyModel.config().put("model_type", "llama");
+    huggingFaceList.remove("force_nodiag");
+    huggingFaceList.putArray("layer_types").add("full_attention").add("full_attention")
+        .add("sliding_attention").add("full_attention");
+    ModelConfig c = read(huggingFaceList);
+    assertEquals(identity, sources(c), "newer Hugging Face configs' list of strings");
+    assertEquals(identity, c.layout().kvLayers());
+    assertTrue(c.layout().layers().stream().allMatch(l -> l.window().isEmpty()));
   }
 
   @Test
@@ -198,6 +201,10 @@ class ConfigReaderTest {
     var e = assertThrows(CheckpointException.class,
         () -> ConfigReader.read(tmp.resolve("config.json")));
     assertTrue(e.getMessage().endsWith("config.json: is missing from the checkpoint folder"));
+  }
+
+  private static List<Integer> sources(ModelConfig c) {
+    return c.layout().layers().stream().map(Layer::source).toList();
   }
 
   static ObjectNode optLlama(String codes, int target) {

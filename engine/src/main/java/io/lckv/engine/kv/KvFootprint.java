@@ -1,4 +1,4 @@
-package io.lckv.engine;
+package io.lckv.engine.kv;
 
 /**
  * Bytes the condensed KV cache needs per token (spec §7): only KV layers store keys and values,

@@ -1,4 +1,4 @@
-package io.lckv.engine;
+package io.lckv.engine.kv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

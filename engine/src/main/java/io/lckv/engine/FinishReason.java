@@ -1,0 +1,13 @@
+package io.lckv.engine;
+
+/** Why a request ended; the first two are OpenAI's {@code finish_reason} values. */
+public enum FinishReason {
+  /** An end-of-sequence token or a stop string. */
+  STOP,
+  /** {@code max_tokens} reached. */
+  LENGTH,
+  /** {@link GenerationHandle#cancel()} was called. */
+  CANCELLED,
+  /** The model step, sampling or detokenization failed, or the engine closed. */
+  ERROR
+}
