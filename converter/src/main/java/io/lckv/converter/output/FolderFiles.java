@@ -2,6 +2,7 @@ package io.lckv.converter.output;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -9,18 +10,32 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
 
 /** Folder operations of an atomic write: a hidden sibling to build in, the swap, the clean-up. */
 final class FolderFiles {
 
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private FolderFiles() {}
 
-  /** A new empty folder next to {@code out}, named after it, hidden. */
+  /**
+   * A new empty folder next to {@code out}, named after it, hidden; created with the default
+   * permissions (not a temporary folder's owner-only ones), since it becomes the model folder.
+   */
   static Path siblingOf(Path out, String purpose) {
-    try {
-      return Files.createTempDirectory(out.getParent(), "." + out.getFileName() + "." + purpose + "-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a folder next to " + out, e);
+    for (int attempt = 0; ; attempt++) {
+      Path candidate = out.resolveSibling("." + out.getFileName() + "." + purpose + "-"
+          + Long.toUnsignedString(RANDOM.nextLong(), 36));
+      try {
+        return Files.createDirectory(candidate);
+      } catch (FileAlreadyExistsException e) {
+        if (attempt == 100) {
+          throw new UncheckedIOException("cannot find a free name next to " + out, e);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create a folder next to " + out, e);
+      }
     }
   }
 

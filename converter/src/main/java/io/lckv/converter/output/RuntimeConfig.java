@@ -92,7 +92,12 @@ public final class RuntimeConfig {
   private static ObjectNode spec(TensorSpec spec) {
     ObjectNode node = JSON.createObjectNode();
     node.put("name", spec.name());
-    node.put("type", spec.type().name().toLowerCase());
+    node.put("type", switch (spec.type()) {
+      case FLOAT -> "float32";
+      case INT64 -> "int64";
+      case INT32 -> "int32";
+      default -> throw new IllegalArgumentException(spec.name() + " has type " + spec.type());
+    });
     ArrayNode shape = node.putArray("shape");
     for (Object d : spec.dims()) {
       if (d instanceof Long size) {
