@@ -34,14 +34,14 @@ class Int8BlockCodecTest {
       float[] out = CodecGraph.run(tmp.resolve("model"), WeightFormat.INT8, DataType.FLOAT, x,
           new long[] {1, 3, 172},
           (graph, codec) -> codec.linear(graph, "input", CodecGraph.tensor(checkpoint, "w")));
-      assertArrayEquals(times(x, 3, dequantized(w)), out, 2e-5f);
+      assertArrayEquals(times(x, 3, Int8Blocks.dequantized(w)), out, 2e-5f);
     }
   }
 
   @Test
   void tableRowsAndProjectionShareOneQuantizedCopy() throws Exception {
     TestTensor table = CodecGraph.weight("table", 10, 40, 3);
-    float[] deq = dequantized(table);
+    float[] deq = Int8Blocks.dequantized(table);
     try (Checkpoint checkpoint = CodecGraph.checkpoint(tmp.resolve("ckpt"), List.of(table))) {
       float[] rows = CodecGraph.run(tmp.resolve("rows"), WeightFormat.INT8, DataType.INT64,
           new long[] {7, 0, 7, 3}, new long[] {2, 2},
@@ -61,31 +61,6 @@ class Int8BlockCodecTest {
               .project(graph, "input"));
       assertArrayEquals(times(x, 2, deq), logits, 2e-5f);
     }
-  }
-
-  /**
-   * Symmetric blocks written independently of the codec: scale = max|w| / 127 per block, values
-   * rounded to nearest, ties to even.
-   */
-  static float[] dequantized(TestTensor w) {
-    int rows = (int) w.shape()[0];
-    int cols = (int) w.shape()[1];
-    int size = Int8BlockCodec.blockSize(cols);
-    float[] out = new float[rows * cols];
-    for (int r = 0; r < rows; r++) {
-      for (int start = 0; start < cols; start += size) {
-        int end = Math.min(cols, start + size);
-        float max = 0;
-        for (int c = start; c < end; c++) {
-          max = Math.max(max, Math.abs(w.values()[r * cols + c]));
-        }
-        float scale = max / 127f;
-        for (int c = start; c < end; c++) {
-          out[r * cols + c] = (float) Math.rint(w.values()[r * cols + c] / scale) * scale;
-        }
-      }
-    }
-    return out;
   }
 
   /** {@code x [m, k] · wᵀ} for {@code w [n, k]}, in double. */
