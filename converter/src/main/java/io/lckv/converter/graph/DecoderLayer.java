@@ -5,6 +5,7 @@ import io.lckv.converter.config.Layer;
 import io.lckv.converter.config.LayerLayout;
 import io.lckv.converter.model.KvProjection;
 import io.lckv.converter.model.LayerWeights;
+import io.lckv.nativeops.OpLibrary;
 import java.util.Optional;
 import java.util.function.IntFunction;
 import onnx.Onnx.TensorProto;
@@ -14,8 +15,6 @@ import onnx.Onnx.TensorProto;
  * for layers of run-once groups, a Loop body for layers of cyclic groups.
  */
 final class DecoderLayer {
-
-  static final String LCKV_DOMAIN = "lckv";
 
   /**
    * What writing a layer produced.
@@ -55,7 +54,7 @@ final class DecoderLayer {
     String q = step.rope().rotate(graph, codec.linear(graph, x, weights.qProj()), dims.numHeads());
     Optional<Kv> fresh = weights.kv().map(kv -> project(graph, x, kv));
     Kv read = layer.source() == layer.index() ? fresh.orElseThrow() : kvOf.apply(layer.source());
-    String attention = graph.node("Attention").domain(LCKV_DOMAIN)
+    String attention = graph.node("Attention").domain(OpLibrary.DOMAIN)
         .in(q, read.keys(), read.values(), step.pool(), step.blockTable(), step.cacheLens(),
             step.sinks())
         .attr("kv_layer", (long) layout.kvLayers().indexOf(layer.source()))

@@ -7,6 +7,7 @@ import io.lckv.converter.config.LayerLayout;
 import io.lckv.converter.config.ModelConfig;
 import io.lckv.converter.model.ModelWeights;
 import io.lckv.converter.model.ValidatedModel;
+import io.lckv.nativeops.OpLibrary;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -71,7 +72,7 @@ public final class LckvGraphBuilder {
         .setProducerName("lckv-convert")
         .setProducerVersion(producerVersion)
         .addOpsetImport(opset("", ONNX_OPSET))
-        .addOpsetImport(opset(DecoderLayer.LCKV_DOMAIN, LCKV_OPSET))
+        .addOpsetImport(opset(OpLibrary.DOMAIN, LCKV_OPSET))
         .setGraph(builder.graph());
     if (format == WeightFormat.INT8) {
       proto.addOpsetImport(opset("com.microsoft", 1));
@@ -180,7 +181,7 @@ public final class LckvGraphBuilder {
     for (int slot = 0; slot < layout.kvLayers().size(); slot++) {
       int t = layout.kvLayers().get(slot);
       Kv kv = finalKv.get(t);
-      var node = main.node("KvCommit").domain(DecoderLayer.LCKV_DOMAIN)
+      var node = main.node("KvCommit").domain(OpLibrary.DOMAIN)
           .in(kv.keys(), kv.values(), step.pool(), step.blockTable(), step.cacheLens())
           .in(readsDone.get(t).toArray(String[]::new))
           .attr("kv_layer", (long) slot)

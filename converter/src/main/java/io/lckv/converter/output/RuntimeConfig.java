@@ -15,6 +15,7 @@ import io.lckv.converter.graph.LckvGraphBuilder;
 import io.lckv.converter.graph.RopeFrequencies;
 import io.lckv.converter.graph.TensorSpec;
 import io.lckv.converter.graph.WeightFormat;
+import io.lckv.nativeops.OpLibrary;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -39,7 +40,7 @@ public final class RuntimeConfig {
     LayerLayout layout = config.layout();
     ObjectNode root = JSON.createObjectNode();
     root.put("schema_version", SCHEMA_VERSION);
-    root.put("source_model_type", config.declaredType().name().toLowerCase().replace('_', '-'));
+    root.put("source_model_type", config.declaredType().configName());
 
     ObjectNode files = root.putObject("files");
     files.put("model", MODEL_FILE);
@@ -49,7 +50,7 @@ public final class RuntimeConfig {
     ObjectNode onnx = root.putObject("onnx");
     onnx.put("ir_version", LckvGraphBuilder.IR_VERSION);
     onnx.put("opset", LckvGraphBuilder.ONNX_OPSET);
-    onnx.put("op_domain", "lckv");
+    onnx.put("op_domain", OpLibrary.DOMAIN);
     onnx.put("op_domain_version", LckvGraphBuilder.LCKV_OPSET);
     onnx.put("lckv_ops_version", opsVersion);
     onnx.put("weight_dtype", format.optionName());
