@@ -30,7 +30,8 @@ public final class GraphIo {
   public static final String PASSES = "passes";
   /**
    * int64 []: the first new-token index whose logits {@link #LOGITS_ALL} returns. 0 gives every
-   * position (scoring, perplexity); n or more ({@link #NO_LOGITS_ALL}) gives none, so generation
+   * position (scoring, perplexity), −k the last k (Slice semantics); n or more
+   * ({@link #NO_LOGITS_ALL}) gives none, so generation
    * pays nothing for the vocabulary projection of every position. (An input rather than a choice
    * of fetched outputs: through ORT's C and Java APIs a run executes every node, fetched or not.)
    */

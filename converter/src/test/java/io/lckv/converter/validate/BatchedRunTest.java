@@ -119,7 +119,7 @@ class BatchedRunTest {
   }
 
   @Test
-  void logitsFromSelectsTheLastRowsAndLogitsIsTheLastOne() throws OrtException {
+  void logitsFromSelectsRowsFromTheStartOrTheEndAndLogitsIsTheLastRow() throws OrtException {
     float[] all;
     Outputs tail;
     try (KvPool pool = pool()) {
@@ -133,6 +133,11 @@ class BatchedRunTest {
     assertEquals((n - 4) * vocab, tail.logitsAll().length);
     assertClose(slice(all, 4 * vocab, (n - 4) * vocab), tail.logitsAll());
     assertClose(slice(all, (n - 1) * vocab, vocab), tail.logits());
+    try (KvPool pool = pool()) {
+      float[] lastTwo = run(pool, new long[][] {PROMPT_A}, new int[][] {table(0)}, new int[] {0},
+          7, -2).logitsAll();
+      assertClose(slice(all, (n - 2) * vocab, 2 * vocab), lastTwo);
+    }
   }
 
   private static Outputs run(KvPool pool, long[][] ids, int[][] tables, int[] lens, long passes,
