@@ -1,8 +1,12 @@
 package io.lckv.converter;
 
-import io.lckv.converter.model.ValidatedModel;
+import io.lckv.converter.graph.WeightFormat;
+import io.lckv.converter.output.ModelFolderWriter;
+import io.lckv.converter.validate.ExportValidator;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,13 +15,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code lckv-convert <checkpoint> <out>}: exit 0 on success, 1 when the conversion fails (bad
- * checkpoint, validation past tolerance), 2 for a wrong command line.
+ * checkpoint, output folder taken, validation past tolerance), 2 for a wrong command line.
  */
 @Command(
     name = "lckv-convert",
     mixinStandardHelpOptions = true,
     versionProvider = ConvertCommand.Version.class,
-    description = "Converts a Hugging Face LCKV checkpoint folder into a self-contained model folder.")
+    description = "Converts a Hugging Face LCKV checkpoint folder into a self-contained model"
+        + " folder: model.onnx and its weights, runtime-config.json, the tokenizer files and"
+        + " conversion-report.json.")
 public final class ConvertCommand implements Callable<Integer> {
 
   static final int EXIT_FAILED = 1;
@@ -27,6 +33,16 @@ public final class ConvertCommand implements Callable<Integer> {
 
   @Parameters(index = "1", paramLabel = "<out>", description = "output model folder")
   Path out;
+
+  @Option(names = "--dtype", paramLabel = "fp32|fp16|int8", converter = FormatConverter.class,
+      description = "weight storage: fp32 (default), fp16, or int8 weight-only blocks;"
+          + " activations are float32 in all")
+  WeightFormat format = WeightFormat.FP32;
+
+  @Option(names = "--validate",
+      description = "run the written model through ONNX Runtime next to the reference evaluator"
+          + " and fail past the tolerance of its dtype")
+  boolean validate;
 
   @Option(names = "--force", description = "replace <out> if it exists")
   boolean force;
@@ -38,16 +54,19 @@ public final class ConvertCommand implements Callable<Integer> {
       System.err.println("lckv-convert: " + checkpoint + ": not a checkpoint folder");
       return EXIT_FAILED;
     }
-    try (ValidatedModel model = ValidatedModel.open(checkpoint)) {
-      System.err.println("lckv-convert: " + checkpoint + ": valid checkpoint, "
-          + model.config().dimensions().numLayers() + " layers, "
-          + model.config().layout().kvLayers().size() + " KV layers");
-    } catch (CheckpointException e) {
+    try {
+      ModelFolderWriter.write(checkpoint, out, new ModelFolderWriter.Options(format, force),
+          validate ? Optional.of(new ExportValidator(format, System.err)) : Optional.empty(),
+          versionLine(), System.err);
+    } catch (CheckpointException | ConversionException e) {
       System.err.println("lckv-convert: " + e.getMessage());
       return EXIT_FAILED;
+    } catch (UncheckedIOException e) {
+      System.err.println("lckv-convert: " + e.getMessage() + ": " + e.getCause().getMessage());
+      return EXIT_FAILED;
     }
-    System.err.println("lckv-convert: writing the ONNX model is not implemented yet");
-    return EXIT_FAILED;
+    System.err.println("lckv-convert: wrote " + out);
+    return 0;
   }
 
   public static int run(String... args) {
@@ -58,11 +77,24 @@ public final class ConvertCommand implements Callable<Integer> {
     System.exit(run(args));
   }
 
+  private static String versionLine() {
+    return new Version().getVersion()[0];
+  }
+
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       String version = ConvertCommand.class.getPackage().getImplementationVersion();
       return new String[] {"lckv-convert " + (version == null ? "development build" : version)};
+    }
+  }
+
+  static final class FormatConverter implements CommandLine.ITypeConverter<WeightFormat> {
+    @Override
+    public WeightFormat convert(String value) {
+      return WeightFormat.fromOptionName(value).orElseThrow(() ->
+          new CommandLine.TypeConversionException(
+              "'" + value + "' is not fp32, fp16 or int8"));
     }
   }
 }

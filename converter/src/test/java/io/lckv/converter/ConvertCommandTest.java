@@ -3,12 +3,16 @@ package io.lckv.converter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lckv.converter.checkpoint.DType;
 import io.lckv.converter.fixtures.SafetensorsWriter;
 import io.lckv.converter.fixtures.TinyModel;
+import io.lckv.converter.golden.GoldenFixtures;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,25 +48,57 @@ class ConvertCommandTest {
   }
 
   @Test
-  void aValidCheckpointIsReportedBeforeTheMissingOnnxStage() {
+  void anUnknownDtypeIsAUsageError() {
+    assertEquals(2, ConvertCommand.run(tmp.toString(), tmp.resolve("out").toString(),
+        "--dtype", "int4"));
+  }
+
+  /** A golden fixture: TinyModel's patterned weights amplify float32 rounding past 1e-4. */
+  @Test
+  void aValidatedConversionExitsZeroAndRecordsTheFigures() throws IOException {
+    Path folder = GoldenFixtures.named("lckv-sandwich-bf16-sharded").load().checkpoint();
+    Path out = tmp.resolve("out");
+    String err = stderrOf(0, folder.toString(), out.toString(), "--validate");
+    assertTrue(err.contains("validation: max |dlogit|"), err);
+    assertTrue(err.contains("wrote " + out), err);
+    JsonNode report = TinyModel.JSON.readTree(out.resolve("conversion-report.json").toFile());
+    assertTrue(report.at("/validation/passed").booleanValue(), report.toString());
+    assertTrue(report.at("/validation/max_abs_logit_diff").doubleValue() <= 1e-4);
+  }
+
+  @Test
+  void anExistingOutputFailsWithoutForceAndIsReplacedWithIt() throws IOException {
+    Path folder = tinyCheckpoint();
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    String err = stderrOf(1, folder.toString(), out.toString(), "--dtype", "int8");
+    assertTrue(err.contains("already exists (use --force to replace it)"), err);
+    stderrOf(0, folder.toString(), out.toString(), "--dtype", "int8", "--force");
+    assertTrue(Files.exists(out.resolve("model.onnx")));
+  }
+
+  private Path tinyCheckpoint() {
     Path folder = tmp.resolve("checkpoint");
     TinyModel.writeConfig(folder, TinyModel.config());
     SafetensorsWriter.write(folder.resolve("model.safetensors"), DType.BF16,
         TinyModel.tensors(false));
-    String err = stderrOfFailedRun(folder);
-    assertTrue(err.contains("valid checkpoint, 4 layers, 2 KV layers"), err);
+    return folder;
   }
 
-  /** Runs a conversion that must exit 1 and returns what it printed to stderr. */
-  private String stderrOfFailedRun(Path checkpoint) {
+  /** Runs the command expecting {@code exit} and returns what it printed to stderr. */
+  private static String stderrOf(int exit, String... args) {
     PrintStream saved = System.err;
     var err = new ByteArrayOutputStream();
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
-      assertEquals(1, ConvertCommand.run(checkpoint.toString(), tmp.resolve("out").toString()));
+      assertEquals(exit, ConvertCommand.run(args), () -> err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setErr(saved);
     }
     return err.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Runs a conversion that must exit 1 and returns what it printed to stderr. */
+  private String stderrOfFailedRun(Path checkpoint) {
+    return stderrOf(1, checkpoint.toString(), tmp.resolve("out").toString());
   }
 }

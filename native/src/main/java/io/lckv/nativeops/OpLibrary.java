@@ -27,6 +27,19 @@ public final class OpLibrary {
     return Extracted.PATH;
   }
 
+  /**
+   * The op contract version ({@code lckv_ops_version()}, native/README.md): converted models
+   * record the one they were written against.
+   */
+  public static String version() {
+    return NativeLibrary.version();
+  }
+
+  /** Whether the library was built with its CUDA kernels (a GPU may still be absent). */
+  public static boolean cudaAvailable() {
+    return NativeLibrary.cudaAvailable();
+  }
+
   /** Registers the lckv domain with a session about to be created. */
   public static void registerWith(OrtSession.SessionOptions options) throws OrtException {
     options.registerCustomOpLibrary(path().toString());

@@ -17,6 +17,11 @@ public enum ModelType {
     this.configName = configName;
   }
 
+  /** The value as config.json spells it. */
+  public String configName() {
+    return configName;
+  }
+
   static Optional<ModelType> fromConfigName(String name) {
     return Arrays.stream(values()).filter(t -> t.configName.equals(name)).findFirst();
   }

@@ -1,0 +1,43 @@
+package io.lckv.converter.validate;
+
+/** Largest absolute difference between expected and computed logits; NaN counts as infinite. */
+final class LogitDeviation {
+
+  private LogitDeviation() {}
+
+  static double max(float[][] expected, float[][] actual) {
+    if (expected.length != actual.length) {
+      throw new AssertionError(expected.length + " expected rows, " + actual.length + " computed");
+    }
+    double worst = 0;
+    for (int t = 0; t < expected.length; t++) {
+      worst = Math.max(worst, max(expected[t], actual[t]));
+    }
+    return worst;
+  }
+
+  static double max(float[] expected, float[] actual) {
+    if (expected.length != actual.length) {
+      throw new AssertionError(expected.length + " expected logits, " + actual.length + " computed");
+    }
+    double worst = 0;
+    for (int k = 0; k < expected.length; k++) {
+      double d = Math.abs((double) expected[k] - actual[k]);
+      if (Double.isNaN(d)) {
+        return Double.POSITIVE_INFINITY;
+      }
+      worst = Math.max(worst, d);
+    }
+    return worst;
+  }
+
+  static int argmax(float[] row) {
+    int best = 0;
+    for (int k = 1; k < row.length; k++) {
+      if (row[k] > row[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+}
