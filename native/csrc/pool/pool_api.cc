@@ -56,6 +56,18 @@ Status check_table_args(const PoolConfig& c, const int32_t* table, int32_t table
   return check_slot_range(c, table, table_len, start, start + count, "block_table");
 }
 
+// The pool behind `handle`, once kv_layer and the slot range are known to be valid for it.
+Status find_slot_range(int64_t handle, int32_t kv_layer, const int32_t* block_table,
+                       int32_t table_len, int32_t start, int32_t count,
+                       std::shared_ptr<Pool>* pool) {
+  Status s = find_pool(handle, pool);
+  if (!s.ok()) return s;
+  const PoolConfig& c = (*pool)->config();
+  if (kv_layer < 0 || kv_layer >= c.num_kv_layers)
+    return invalid("kv_layer = ", kv_layer, " is not in 0..", c.num_kv_layers - 1);
+  return check_table_args(c, block_table, table_len, start, count);
+}
+
 // Runs fn on the pool's own memory, or on a host copy of the blocks holding slots [lo, hi).
 Status with_slots(const Pool& pool, const int32_t* table, int64_t lo, int64_t hi, bool write_back,
                   const HostBlocksFn& fn) {
@@ -128,12 +140,7 @@ int32_t lckv_pool_write_slots(int64_t handle, int32_t kv_layer, const int32_t* b
                               const float* v) {
   return guarded("lckv_pool_write_slots", [&] {
     std::shared_ptr<Pool> pool;
-    Status s = find_pool(handle, &pool);
-    if (!s.ok()) return s;
-    const PoolConfig& c = pool->config();
-    if (kv_layer < 0 || kv_layer >= c.num_kv_layers)
-      return invalid("kv_layer = ", kv_layer, " is not in 0..", c.num_kv_layers - 1);
-    s = check_table_args(c, block_table, table_len, start, count);
+    Status s = find_slot_range(handle, kv_layer, block_table, table_len, start, count, &pool);
     if (!s.ok()) return s;
     if (count > 0 && (k == nullptr || v == nullptr)) return invalid("k or v is NULL");
     return with_slots(*pool, block_table, start, int64_t{start} + count, true,
@@ -148,12 +155,7 @@ int32_t lckv_pool_read_slots(int64_t handle, int32_t kv_layer, const int32_t* bl
                              float* v_out) {
   return guarded("lckv_pool_read_slots", [&] {
     std::shared_ptr<Pool> pool;
-    Status s = find_pool(handle, &pool);
-    if (!s.ok()) return s;
-    const PoolConfig& c = pool->config();
-    if (kv_layer < 0 || kv_layer >= c.num_kv_layers)
-      return invalid("kv_layer = ", kv_layer, " is not in 0..", c.num_kv_layers - 1);
-    s = check_table_args(c, block_table, table_len, start, count);
+    Status s = find_slot_range(handle, kv_layer, block_table, table_len, start, count, &pool);
     if (!s.ok()) return s;
     if (count > 0 && (k_out == nullptr || v_out == nullptr)) return invalid("k_out or v_out is NULL");
     return with_slots(*pool, block_table, start, int64_t{start} + count, false,
