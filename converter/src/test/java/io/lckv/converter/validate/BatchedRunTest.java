@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.lckv.converter.golden.Golden;
 import io.lckv.converter.golden.GoldenFixtures;
+import io.lckv.converter.golden.LogitDeviation;
 import io.lckv.converter.graph.GraphIo;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.nativeops.KvPool;

@@ -12,6 +12,7 @@ import io.lckv.converter.golden.GoldenFixture;
 import io.lckv.converter.golden.GoldenFixtures;
 import io.lckv.converter.golden.GreedyGolden;
 import io.lckv.converter.golden.PromptGolden;
+import io.lckv.converter.golden.LogitDeviation;
 import io.lckv.converter.graph.Int8Blocks;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.model.ValidatedModel;

@@ -13,6 +13,7 @@ import io.lckv.converter.golden.GreedyGolden;
 import io.lckv.converter.golden.ModeGolden;
 import io.lckv.converter.golden.PromptGolden;
 import io.lckv.converter.golden.StreamingGolden;
+import io.lckv.converter.golden.LogitDeviation;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.nativeops.PoolDtype;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
-package io.lckv.converter.validate;
+package io.lckv.converter.golden;
 
 /** Largest absolute difference between expected and computed logits; NaN counts as infinite. */
-final class LogitDeviation {
+public final class LogitDeviation {
 
   private LogitDeviation() {}
 
-  static double max(float[][] expected, float[][] actual) {
+  public static double max(float[][] expected, float[][] actual) {
     if (expected.length != actual.length) {
       throw new AssertionError(expected.length + " expected rows, " + actual.length + " computed");
     }
@@ -16,7 +16,7 @@ final class LogitDeviation {
     return worst;
   }
 
-  static double max(float[] expected, float[] actual) {
+  public static double max(float[] expected, float[] actual) {
     if (expected.length != actual.length) {
       throw new AssertionError(expected.length + " expected logits, " + actual.length + " computed");
     }
@@ -31,7 +31,7 @@ final class LogitDeviation {
     return worst;
   }
 
-  static int argmax(float[] row) {
+  public static int argmax(float[] row) {
     int best = 0;
     for (int k = 1; k < row.length; k++) {
       if (row[k] > row[best]) {

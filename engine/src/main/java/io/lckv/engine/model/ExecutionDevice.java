@@ -1,0 +1,52 @@
+package io.lckv.engine.model;
+
+/** Where ONNX Runtime runs the graph, and so where the KV pool lives. */
+public sealed interface ExecutionDevice {
+
+  /** The pool's device in the op library's terms: host memory or a CUDA device id. */
+  int poolDevice();
+
+  /**
+   * ONNX Runtime's CPU execution provider.
+   *
+   * @param intraOpThreads threads one run may use; 0 lets ONNX Runtime pick (one per core)
+   */
+  record Cpu(int intraOpThreads) implements ExecutionDevice {
+
+    public Cpu {
+      if (intraOpThreads < 0) {
+        throw new IllegalArgumentException("intraOpThreads cannot be negative: " + intraOpThreads);
+      }
+    }
+
+    @Override
+    public int poolDevice() {
+      return io.lckv.nativeops.KvPool.HOST;
+    }
+  }
+
+  /**
+   * ONNX Runtime's CUDA execution provider on one GPU.
+   *
+   * @param deviceId the CUDA device
+   * @param memoryLimitBytes cap on ONNX Runtime's own device arena (activations, weights); 0 for
+   *     none. The KV pool is allocated separately, from the runner's KV budget.
+   */
+  record Cuda(int deviceId, long memoryLimitBytes) implements ExecutionDevice {
+
+    public Cuda {
+      if (deviceId < 0) {
+        throw new IllegalArgumentException("deviceId cannot be negative: " + deviceId);
+      }
+      if (memoryLimitBytes < 0) {
+        throw new IllegalArgumentException(
+            "memoryLimitBytes cannot be negative: " + memoryLimitBytes);
+      }
+    }
+
+    @Override
+    public int poolDevice() {
+      return deviceId;
+    }
+  }
+}
