@@ -25,6 +25,8 @@ final class FloatCodec implements WeightCodec {
   private static final ValueLayout.OfShort HALF_LE =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+  private static final long TILE = 64;
+
   private final boolean half;
   private final WeightWriter writer;
 
@@ -41,9 +43,17 @@ final class FloatCodec implements WeightCodec {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment source = weight.toFloat32(arena);
       MemorySegment target = arena.allocate(in * out * elementBytes(), 8);
-      for (long o = 0; o < out; o++) {
-        for (long i = 0; i < in; i++) {
-          put(weight, target, i * out + o, source.getAtIndex(DType.FLOAT_LE, o * in + i));
+      // In square tiles, so both the rows read and the rows written stay in cache: a plain
+      // row-by-row transpose of a large matrix misses cache on every write.
+      for (long o0 = 0; o0 < out; o0 += TILE) {
+        for (long i0 = 0; i0 < in; i0 += TILE) {
+          long oEnd = Math.min(o0 + TILE, out);
+          long iEnd = Math.min(i0 + TILE, in);
+          for (long o = o0; o < oEnd; o++) {
+            for (long i = i0; i < iEnd; i++) {
+              put(weight, target, i * out + o, source.getAtIndex(DType.FLOAT_LE, o * in + i));
+            }
+          }
         }
       }
       stored = writer.store(weight.name(), type(), new long[] {in, out}, target);
