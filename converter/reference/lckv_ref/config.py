@@ -190,9 +190,13 @@ def _opt_llama(d, num_layers):
         elif old == "encoder":
             num_trained = 1
         else:
+            # An integer or its decimal string; int() would also take true or 2.7, which the
+            # converter refuses, so refuse them here too.
+            if isinstance(old, bool) or not isinstance(old, (int, str)):
+                raise ConfigError(f"train_last_encoder must be 'none', 'encoder' or an integer, got {old!r}")
             try:
                 num_trained = int(old)
-            except (TypeError, ValueError):
+            except ValueError:
                 raise ConfigError(f"train_last_encoder must be 'none', 'encoder' or an integer, got {old!r}") from None
     num_encoders = _int(d, "num_encoders", 8)
     if num_trained < 0 or num_encoders < num_trained:
@@ -257,8 +261,14 @@ def parse_config(d):
     elif _int(d, "head_dim") <= 0 or head_dim % 2:
         raise ConfigError(f"head_dim must be a positive even integer, got {head_dim}")
 
+    if "rope_parameters" in d and d["rope_parameters"] is not None:
+        # Newer Hugging Face configs move rope_theta there; reading only rope_theta would silently
+        # use the default theta, so refuse as the converter does.
+        raise ConfigError("rope_parameters is not supported yet: write rope_theta and rope_scaling instead")
     if model_type == "llama":
-        # A plain Llama: every layer reads itself, whatever LCKV fields the file carries.
+        if _bool(d, "force_nodiag", False):
+            raise ConfigError("force_nodiag must be false for model_type llama; use lckv-llama for LCKV behaviour")
+        # A plain Llama: every layer reads itself, whatever other LCKV fields the file carries.
         layer_types = "_".join(map(str, range(num_layers)))
         forward_passes, backward_passes, force_nodiag = 7, 2, False
     elif model_type == "opt-llama":
@@ -306,5 +316,5 @@ def parse_config(d):
         forward_passes=forward_passes,
         backward_passes=backward_passes,
         force_nodiag=force_nodiag,
-        use_sequential=_bool(d, "use_sequential", False) if model_type == "lckv-llama" else False,
+        use_sequential=_bool(d, "use_sequential", False) if model_type != "llama" else False,
     )

@@ -127,6 +127,8 @@ def test_opt_llama_mapping(codes, extra, layer_types, passes):
         ("0_1_1_1_2", {}, "entries"),
         ("0_1_1_1_1_2", {"num_encoders": 1, "num_trained_encoders": 2}, "num_trained_encoders"),
         ("0_1_1_1_1_2", {"train_last_encoder": "all"}, "train_last_encoder"),
+        ("0_1_1_1_1_2", {"train_last_encoder": True}, "train_last_encoder"),
+        ("0_1_1_1_1_2", {"train_last_encoder": 2.5}, "train_last_encoder"),
     ],
 )
 def test_opt_llama_rejections(codes, extra, message):
@@ -156,3 +158,17 @@ def test_iteration_plan(layer_types, plan):
     c = parse_config(tiny_config(layer_types, layers=layers))
     assert c.plan() == [Group(*g) for g in plan]
     assert iteration_plan(c.sources) == c.plan()
+
+
+def test_plain_llama_refuses_force_nodiag():
+    with pytest.raises(ConfigError, match="force_nodiag must be false for model_type llama"):
+        parse_config(tiny_config(model_type="llama", force_nodiag=True))
+
+
+def test_rope_parameters_are_refused_rather_than_defaulting_theta():
+    with pytest.raises(ConfigError, match="rope_parameters"):
+        parse_config(tiny_config(rope_parameters={"rope_theta": 500000.0}))
+
+
+def test_opt_llama_reads_use_sequential():
+    assert parse_config(_opt("0_1_1_1_1_2", use_sequential=True)).use_sequential

@@ -77,8 +77,9 @@ public final class ConfigReader {
         RopeScalingReader.read(config),
         config.optionalInt("max_position_embeddings", 2048, 1, MAX_POSITIONS),
         config.optionalBoolean("tie_word_embeddings", false),
-        config.intOrIntList("bos_token_id", List.of(), 0, vocab - 1),
-        config.intOrIntList("eos_token_id", List.of(), 0, vocab - 1));
+        // Hugging Face's LlamaConfig defaults, which a checkpoint without the fields was made with.
+        config.intOrIntList("bos_token_id", List.of(1), 0, vocab - 1),
+        config.intOrIntList("eos_token_id", List.of(2), 0, vocab - 1));
   }
 
   private static JsonNode parse(Path configJson) {

@@ -35,6 +35,11 @@ final class JsonFields {
     return node != null && !node.isNull();
   }
 
+  /** Set to a JSON string (for fields that may hold a string or a number). */
+  boolean isText(String field) {
+    return isSet(field) && object.get(field).isTextual();
+  }
+
   CheckpointException error(String field, String problem) {
     return new CheckpointException(file, prefix + field + " " + problem);
   }

@@ -4,10 +4,12 @@ import io.lckv.converter.config.ModelConfig;
 import io.lckv.converter.config.RopeScaling;
 
 /**
- * RoPE's {@code inv_freq} after rope scaling, bit for bit as Hugging Face (and the reference's
- * rope.py) computes it in float32: every step below is one float32 operation of theirs, in their
- * order. Where torch divides a Python number by a tensor it multiplies by the reciprocal, so that
- * is what happens here too.
+ * RoPE's {@code inv_freq} after rope scaling as Hugging Face (and the reference's rope.py)
+ * computes it in float32: every step below is one float32 operation of theirs, in their order.
+ * Where torch divides a Python number by a tensor it multiplies by the reciprocal, so that is what
+ * happens here too. The one step that is not bit for bit is {@code pow}: this is the correctly
+ * rounded value, torch's float32 {@code pow} is one ulp off in one frequency for some (theta,
+ * head_dim) pairs (converter/reference/README.md lists those found).
  */
 public final class RopeFrequencies {
 

@@ -60,7 +60,8 @@ class ConfigReaderTest {
     assertEquals(2, c.dimensions().numKvHeads(), "defaults to the query heads");
     assertEquals(1e-6, c.rmsNormEps());
     assertEquals(10000.0, c.ropeTheta());
-    assertEquals(List.of(), c.eosTokenIds());
+    assertEquals(List.of(2), c.eosTokenIds(), "Hugging Face's LlamaConfig default");
+    assertEquals(List.of(1), c.bosTokenIds());
   }
 
   @Test
@@ -129,11 +130,38 @@ class ConfigReaderTest {
   void optLlamaTargetIsTakenModuloTheLayerCount() {
     ObjectNode config = optLlama("0_1_2_0", -2).put("num_encoders", 5).put("num_trained_encoders",
         2);
-    config.put("num_warmup_layers", 0).put("train_last_encoder", true);
     ModelConfig c = read(config);
     assertEquals(List.of(0, 2, 2, 3), c.layout().layers().stream().map(Layer::source).toList());
     assertEquals(new PassSchedule(3, 3, false), c.passes());
     assertEquals(2, read(optLlama("0_1_2_0", 6)).layout().layer(1).source(), "6 mod 4");
+  }
+
+  @Test
+  void optLlamaReadsTheDeprecatedFieldsAsTheReferenceDoes() {
+    assertEquals(new PassSchedule(8, 1, false),
+        read(optLlama("0_1_1_2", -1).put("train_last_encoder", "none")).passes());
+    assertEquals(new PassSchedule(7, 2, false), read(optLlama("0_1_1_2", -1)
+        .put("train_last_encoder", "encoder").put("num_trained_encoders", 3)).passes(),
+        "train_last_encoder wins");
+    assertEquals(new PassSchedule(5, 4, false),
+        read(optLlama("0_1_1_2", -1).put("train_last_encoder", "3")).passes());
+    assertEquals(new PassSchedule(5, 4, false),
+        read(optLlama("0_1_1_2", -1).put("train_last_encoder", 3)).passes());
+
+    ModelConfig warmup = read(optLlama("0_1_2_0", 2).put("num_warmup_layers", 1));
+    assertEquals(List.of(0, 3, 3, 3),
+        warmup.layout().layers().stream().map(Layer::source).toList(),
+        "num_warmup_layers replaces layer_types and target_layer");
+  }
+
+  @Test
+  void optLlamaRefusesBadDeprecatedFields() {
+    assertTrue(refusal(optLlama("0_1_1_2", -1).put("train_last_encoder", "all"))
+        .contains("train_last_encoder must be \"none\", \"encoder\" or a count"));
+    assertTrue(refusal(optLlama("0_1_1_2", -1).put("train_last_encoder", true))
+        .contains("train_last_encoder"));
+    assertTrue(refusal(optLlama("0_1_1_2", -1).put("num_warmup_layers", 4))
+        .contains("num_warmup_layers"));
   }
 
   @Test
