@@ -37,9 +37,6 @@ LCKV_API int32_t lckv_pool_write_slots(int64_t handle, int32_t kv_layer, const i
 LCKV_API int32_t lckv_pool_read_slots(int64_t handle, int32_t kv_layer, const int32_t* block_table,
                                       int32_t table_len, int32_t start, int32_t count,
                                       float* k_out, float* v_out);
-LCKV_API int32_t lckv_pool_shift(int64_t handle, const int32_t* block_table, int32_t table_len,
-                                 int32_t src_start, int32_t dst_start, int32_t count,
-                                 const float* inv_freq, int32_t rotary_dim);
 LCKV_API const char* lckv_last_error(void);
 LCKV_API const char* lckv_ops_version(void);
 LCKV_API int32_t lckv_ops_cuda_available(void);

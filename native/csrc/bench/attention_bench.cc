@@ -3,6 +3,7 @@
 //   lckv_bench [threads]
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "cpu/attention.h"
 #include "cpu/commit.h"
+#include "cpu/rope_table.h"
 #include "pool/pool.h"
 
 namespace {
@@ -43,9 +45,11 @@ double seconds_per_call(const std::function<void()>& call) {
   return elapsed / reps;
 }
 
-void run(const char* name, Dtype dtype, int B, int n, int len) {
+// `streaming`: every sequence in StreamingLLM layout (4 sinks, recent entries 5 slots into the
+// block after them) with rope at read, against the same call without.
+void run(const char* name, Dtype dtype, int B, int n, int len, bool streaming = false) {
   const int H = 32, KvH = 4, D = 64, bs = 16;
-  const int max_blocks = (len + n + bs - 1) / bs;
+  const int max_blocks = (len + n + 2 * bs - 1) / bs;
   PoolConfig c;
   c.num_kv_layers = 1;
   c.num_kv_heads = KvH;
@@ -80,6 +84,19 @@ void run(const char* name, Dtype dtype, int B, int n, int len) {
   p.block_table = table.data();
   p.cache_lens = lens.data();
   p.out = out.data();
+  std::vector<int32_t> sinks(B, 4), offsets(B, 5), rope_at_read(B, 1);
+  std::shared_ptr<const RopeRows> rows;
+  if (streaming) {
+    std::vector<float> inv_freq(D / 2);
+    for (int c = 0; c < D / 2; ++c) inv_freq[c] = 1.0f / std::pow(10000.0f, static_cast<float>(2 * c) / D);
+    rows = rope_table(inv_freq)->covering(len);
+    p.layout.sinks = sinks.data();
+    p.layout.recent_offset = offsets.data();
+    p.layout.rope_at_read = rope_at_read.data();
+    p.layout.rope = rows->data();
+    p.layout.rope_half = D / 2;
+    p.layout.rope_positions = len;
+  }
   const Parallel parallel{&threaded, nullptr};
   const double s = seconds_per_call([&] { attention_cpu(pool->view(), p, parallel); });
   // Keys visited: committed + causal working keys, per query head and row.
@@ -97,6 +114,10 @@ int main(int argc, char** argv) {
   g_threads = argc > 1 ? static_cast<unsigned>(std::max(1, std::atoi(argv[1]))) : 1;
   std::printf("threads: %u\n", g_threads);
   for (Dtype d : {Dtype::F32, Dtype::F16, Dtype::BF16}) run("decode, ragged-free batch", d, 16, 1, 1024);
+  for (Dtype d : {Dtype::F32, Dtype::F16, Dtype::BF16})
+    run("decode, streaming, rope at read", d, 16, 1, 1024, true);
+  run("decode, one sequence", Dtype::F16, 1, 1, 1024);
+  run("decode, one streaming sequence", Dtype::F16, 1, 1, 1024, true);
   run("decode, long context", Dtype::F16, 1, 1, 8192);
   run("prefill, empty cache", Dtype::F16, 1, 512, 0);
   run("prefill chunk on a cache", Dtype::F16, 1, 128, 2048);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/mask.h"
+#include "common/slot_map.h"
 #include "cpu/isa.h"
 #include "cpu/vec.h"
 #include "cpu/widen.h"
@@ -89,6 +90,28 @@ FoldFn pick_fold() {
 
 const FoldFn g_fold = pick_fold();
 
+void rotate_baseline(const float* src, float* dst, int count, int dim, const float* rope, int half) {
+  rotate_rows<f4>(src, dst, count, dim, rope, half);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void rotate_avx2(const float* src, float* dst, int count,
+                                                     int dim, const float* rope, int half) {
+  rotate_rows<f8>(src, dst, count, dim, rope, half);
+}
+#endif
+
+using RotateFn = void (*)(const float*, float*, int, int, const float*, int);
+
+RotateFn pick_rotate() {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return rotate_avx2;
+#endif
+  return rotate_baseline;
+}
+
+const RotateFn g_rotate = pick_rotate();
+
 // Online-softmax state of the query rows [i0, i1) of sequence b and the query heads
 // h0 .. h0+heads-1 of KV head g.
 template <typename S>
@@ -97,7 +120,8 @@ class Task {
   Task(const PoolView& pool, const AttentionProblem& p, int b, int g, int h0, int heads, int i0,
        int i1)
       : pool_(pool), p_(p), b_(b), g_(g), h0_(h0), i0_(i0), i1_(i1), r_(heads),
-        len_(p.len(b, g)), mask_{p.nodiag, p.window, p.sink(b)},
+        len_(p.len(b, g)), mask_{p.nodiag, p.window, p.layout.sink(b)},
+        slots_(p.layout.slots(b, pool.config.block_size)), rope_(p.layout.rotates(b)),
         scale_(1.0f / std::sqrt(static_cast<float>(p.D))), s_(t_scratch) {
     const int states = (i1 - i0) * r_;
     s_.acc.assign(static_cast<size_t>(states) * p.D, 0.0f);
@@ -118,20 +142,42 @@ class Task {
  private:
   void committed() {
     const int bs = pool_.config.block_size, D = p_.D;
-    // Rows of this tile see committed slots only in the sink prefix and from the first row's
-    // window start on; blocks entirely between the two are skipped.
+    // Rows of this tile see committed entries only in the sink prefix and from the first row's
+    // window start on; chunks entirely between the two are skipped.
     const int sink_end = p_.window == 0 ? 0 : std::min(mask_.sinks, len_);
     const int window_start = p_.window == 0 ? 0 : std::max(0, len_ + i0_ - p_.window + 1);
     const int* table = p_.block_table + static_cast<int64_t>(b_) * p_.max_blocks;
     const auto* base = static_cast<const typename S::type*>(pool_.data);
-    for (int start = 0; start < len_; start += bs) {
-      const int count = std::min(bs, len_ - start);
-      if (start >= sink_end && start + count <= window_start) continue;
-      const auto* kt = base + pool_.tile(p_.kv_layer, table[start / bs], 0, g_);
-      const auto* vt = base + pool_.tile(p_.kv_layer, table[start / bs], 1, g_);
-      absorb(as_float(kt, count * D, s_.keys), as_float(vt, count * D, s_.values), D, start,
-             count);
+    // Entries below S keep their index as slot and the rest follow from the recent base: two
+    // runs of consecutive slots, walked one block (or the part of it a run covers) at a time.
+    const int split = std::min(len_, slots_.sinks);
+    const int runs[2][2] = {{0, split}, {split, len_}};
+    for (const auto& run : runs) {
+      for (int start = run[0]; start < run[1];) {
+        const int slot = slots_.slot(start);
+        const int count = std::min(bs - slot % bs, run[1] - start);
+        if (start < sink_end || start + count > window_start) {
+          const int block = table[slot / bs];
+          const int64_t at = static_cast<int64_t>(slot % bs) * D;
+          const auto* kt = base + pool_.tile(p_.kv_layer, block, 0, g_) + at;
+          const auto* vt = base + pool_.tile(p_.kv_layer, block, 1, g_) + at;
+          absorb(keys(kt, count, start), as_float(vt, count * D, s_.values), D, start, count);
+        }
+        start += count;
+      }
     }
+  }
+
+  // Committed keys at entries pos0 .. pos0+count-1 as float32; for a rope-at-read sequence
+  // rotated at those indices, once per task for all its rows and query heads.
+  template <typename T>
+  const float* keys(const T* kt, int count, int pos0) {
+    const int D = p_.D, half = p_.layout.rope_half;
+    const float* k = as_float(kt, count * D, s_.keys);
+    if (!rope_) return k;
+    s_.keys.resize(static_cast<size_t>(count) * D);
+    g_rotate(k, s_.keys.data(), count, D, p_.layout.rope + static_cast<int64_t>(pos0) * 2 * half, half);
+    return s_.keys.data();
   }
 
   static const float* as_float(const float* src, int, std::vector<float>&) { return src; }
@@ -194,6 +240,8 @@ class Task {
   const AttentionProblem& p_;
   const int b_, g_, h0_, i0_, i1_, r_, len_;
   const MaskRule mask_;
+  const SlotMap slots_;
+  const bool rope_;
   const float scale_;
   Scratch& s_;
 };

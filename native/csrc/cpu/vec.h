@@ -69,6 +69,35 @@ LCKV_INLINE void weighted_sum(float* acc, const float* w, const float* rows, int
   }
 }
 
+// Rope (common/rope.h) of `count` key rows of `dim` floats, row e at src + e*dim into dst + e*dim
+// (dst may be src), by the cos/sin row rope + e*2*half; dims from 2*half on are copied.
+template <typename V>
+LCKV_INLINE void rotate_rows(const float* src, float* dst, int count, int dim, const float* rope,
+                             int half) {
+  constexpr int L = kLanes<V>;
+  for (int e = 0; e < count; ++e) {
+    const float* x = src + static_cast<int64_t>(e) * dim;
+    float* y = dst + static_cast<int64_t>(e) * dim;
+    const float* cs = rope + static_cast<int64_t>(e) * 2 * half;
+    const float* sn = cs + half;
+    int c = 0;
+    for (; c + L <= half; c += L) {
+      const V x1 = vload<V>(x + c), x2 = vload<V>(x + half + c);
+      const V co = vload<V>(cs + c), si = vload<V>(sn + c);
+      vstore<V>(y + c, x1 * co - x2 * si);
+      vstore<V>(y + half + c, x2 * co + x1 * si);
+    }
+    for (; c < half; ++c) {
+      const float x1 = x[c], x2 = x[half + c];
+      y[c] = x1 * cs[c] - x2 * sn[c];
+      y[half + c] = x2 * cs[c] + x1 * sn[c];
+    }
+    if (y != x) {
+      for (int d = 2 * half; d < dim; ++d) y[d] = x[d];
+    }
+  }
+}
+
 // exp(x) within 2 ulp for x >= -87.3 (exactly 0 below, NaN stays NaN): 2^k * p(r) with
 // k = round(x / ln 2) and |r| <= ln2 / 2, p a degree-7 Taylor polynomial. Callers pass x <= 0
 // (scores minus their running max), so overflow never arises.

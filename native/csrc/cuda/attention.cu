@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/mask.h"
+#include "common/slot_map.h"
 #include "cuda/device_pool.h"
 #include "cuda/device_types.cuh"
 #include "cuda/kernels.h"
@@ -27,7 +28,7 @@ struct Params {
   int layer, num_blocks, block_size, kv_heads, dim, heads, n, lens_width, max_blocks;
   const int32_t* table;
   const int32_t* lens;
-  const int32_t* sinks;
+  SequenceLayout layout;  // device pointers; layout.rope: the call's cos/sin rows
   int nodiag, window;
   float scale;
 };
@@ -49,6 +50,8 @@ __device__ __forceinline__ float rescale(float m, float top) {
 
 struct Seq {
   int b, h, g, len, sinks;
+  SlotMap slots;
+  bool rope;  // committed keys are stored without rope: rotate them at their index
 };
 
 __device__ __forceinline__ Seq locate(const Params& P, int bh) {
@@ -57,37 +60,52 @@ __device__ __forceinline__ Seq locate(const Params& P, int bh) {
   s.h = bh % P.heads;
   s.g = s.h / (P.heads / P.kv_heads);
   s.len = P.lens[s.b * P.lens_width + (P.lens_width == 1 ? 0 : s.g)];
-  s.sinks = P.sinks == nullptr ? 0 : P.sinks[s.b];
+  s.sinks = P.layout.sink(s.b);
+  s.slots = P.layout.slots(s.b, P.block_size);
+  s.rope = P.layout.rotates(s.b);
   return s;
 }
 
-// One key (kv = 0) or value (kv = 1) row: a committed slot in the pool, or a working row.
+// One key (kv = 0) or value (kv = 1) row: a committed slot in the pool, or a working row. A
+// committed key of a rope-at-read sequence comes out rotated by its cos/sin row: element d of a
+// rotated pair needs both halves of the pair, which the same warp loads anyway.
 template <typename Act, typename Store>
 struct Row {
   const Store* slot;
   const Act* work;
+  const float* rope;  // cos then sin of this key's index; null: the row as stored
+  int half;
   __device__ __forceinline__ float operator[](int d) const {
-    return slot != nullptr ? to_float(slot[d]) : to_float(work[d]);
+    if (slot == nullptr) return to_float(work[d]);
+    if (rope == nullptr || d >= 2 * half) return to_float(slot[d]);
+    const int c = d < half ? d : d - half;
+    const float x1 = to_float(slot[c]), x2 = to_float(slot[c + half]);
+    const float cs = rope[c], sn = rope[half + c];
+    return d < half ? x1 * cs - x2 * sn : x2 * cs + x1 * sn;
   }
 };
 
-// The position-ordered key list of one sequence and KV head: committed slots 0 .. len-1
-// through the block table, then the call's n working rows.
+// The index-ordered key list of one sequence and KV head: committed entries 0 .. len-1 at their
+// mapped slots (common/slot_map.h) through the block table, then the call's n working rows.
 template <typename Act, typename Store>
 struct Rows {
   const Params& P;
   const Seq& s;
 
   __device__ Row<Act, Store> row(int kv, int e) const {
+    const int half = P.layout.rope_half;
     if (e < s.len) {
-      const int block = P.table[s.b * P.max_blocks + e / P.block_size];
+      const int slot = s.slots.slot(e);
+      const int block = P.table[s.b * P.max_blocks + slot / P.block_size];
       const Store* base = static_cast<const Store*>(P.pool);
+      const float* rope = kv == 0 && s.rope ? P.layout.rope + (long long)e * 2 * half : nullptr;
       return {base + tile_offset(P.layer, P.num_blocks, block, kv, P.kv_heads, s.g, P.block_size, P.dim) +
-                  (long long)(e % P.block_size) * P.dim,
-              nullptr};
+                  (long long)(slot % P.block_size) * P.dim,
+              nullptr, rope, half};
     }
     const Act* work = static_cast<const Act*>(kv == 0 ? P.k_work : P.v_work);
-    return {nullptr, work + (((long long)s.b * P.n + (e - s.len)) * P.kv_heads + s.g) * P.dim};
+    return {nullptr, work + (((long long)s.b * P.n + (e - s.len)) * P.kv_heads + s.g) * P.dim,
+            nullptr, half};
   }
 };
 
@@ -324,7 +342,7 @@ Params params(const PoolView& pool, const DeviceAttention& a) {
   P.max_blocks = p.max_blocks;
   P.table = p.block_table;
   P.lens = p.cache_lens;
-  P.sinks = p.sinks;
+  P.layout = p.layout;
   P.nodiag = p.nodiag;
   P.window = p.window;
   P.scale = 1.0f / std::sqrt(static_cast<float>(p.D));

@@ -9,12 +9,15 @@ namespace {
 
 constexpr int kThreads = 128;
 
+// A rope-at-read sequence's key is stored with the graph's rotation at its entry index taken off
+// (README section 3.2); the thread writing element d reads both halves of its pair.
 template <typename Act, typename Store>
 __global__ void __launch_bounds__(kThreads) commit_kernel(CommitProblem p, void* pool, int num_blocks,
                                                           int block_size) {
   const int row = blockIdx.x;  // (b * n + k)
   const int b = row / p.n, k = row % p.n, g = blockIdx.y;
-  const int slot = p.cache_lens[b * p.Lh + (p.Lh == 1 ? 0 : g)] + k;
+  const int entry = p.cache_lens[b * p.Lh + (p.Lh == 1 ? 0 : g)] + k;
+  const int slot = p.layout.slots(b, block_size).slot(entry);
   const int block = p.block_table[(long long)b * p.max_blocks + slot / block_size];
   Store* base = static_cast<Store*>(pool);
   const long long inner = (long long)(slot % block_size) * p.D;
@@ -23,8 +26,17 @@ __global__ void __launch_bounds__(kThreads) commit_kernel(CommitProblem p, void*
   const long long src = ((long long)row * p.KvH + g) * p.D;
   const Act* ks = reinterpret_cast<const Act*>(p.k_work) + src;
   const Act* vs = reinterpret_cast<const Act*>(p.v_work) + src;
+  const int half = p.layout.rope_half;
+  const float* rope = p.layout.rotates(b) ? p.layout.rope + (long long)entry * 2 * half : nullptr;
   for (int d = threadIdx.x; d < p.D; d += kThreads) {
-    kd[d] = from_float<Store>(to_float(ks[d]));
+    float key = to_float(ks[d]);
+    if (rope != nullptr && d < 2 * half) {
+      const int c = d < half ? d : d - half;
+      const float x1 = to_float(ks[c]), x2 = to_float(ks[c + half]);
+      const float cs = rope[c], sn = rope[half + c];
+      key = d < half ? x1 * cs + x2 * sn : x2 * cs - x1 * sn;
+    }
+    kd[d] = from_float<Store>(key);
     vd[d] = from_float<Store>(to_float(vs[d]));
   }
 }

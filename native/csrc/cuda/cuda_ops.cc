@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -67,6 +68,37 @@ size_t append(const int32_t* values, size_t count) {
   return at;
 }
 
+// The per-sequence layout inputs and, when a sequence rotates at read, the node's frequencies
+// (as their bits) join the staged tables.
+struct StagedLayout {
+  size_t sinks = 0, offsets = 0, rope_at_read = 0, inv_freq = 0;
+};
+
+StagedLayout stage_layout(const SequenceLayout& layout, int B, const RopeAttrs& rope) {
+  StagedLayout at;
+  const auto count = [B](const int32_t* values) { return values == nullptr ? 0 : static_cast<size_t>(B); };
+  at.sinks = append(layout.sinks, count(layout.sinks));
+  at.offsets = append(layout.recent_offset, count(layout.recent_offset));
+  at.rope_at_read = append(layout.rope_at_read, count(layout.rope_at_read));
+  at.inv_freq = t_tables.size();
+  if (layout.rope_positions > 0) {
+    t_tables.resize(at.inv_freq + rope.inv_freq.size());
+    std::memcpy(t_tables.data() + at.inv_freq, rope.inv_freq.data(), rope.inv_freq.size() * sizeof(float));
+  }
+  return at;
+}
+
+// Points the layout at the device copies, and computes the rope rows into `rope_rows`.
+Status attach_layout(SequenceLayout* layout, const StagedLayout& at, int32_t* ints, float* rope_rows,
+                     cudaStream_t stream) {
+  if (layout->sinks != nullptr) layout->sinks = ints + at.sinks;
+  if (layout->recent_offset != nullptr) layout->recent_offset = ints + at.offsets;
+  if (layout->rope_at_read != nullptr) layout->rope_at_read = ints + at.rope_at_read;
+  if (layout->rope_positions == 0) return Status();
+  layout->rope = rope_rows;
+  return launch_rope_rows(*layout, reinterpret_cast<const float*>(ints + at.inv_freq), rope_rows, stream);
+}
+
 class AttentionCuda final : public Kernel {
  public:
   explicit AttentionCuda(const OrtApi* api) : api_(api) {}
@@ -110,18 +142,21 @@ class AttentionCuda final : public Kernel {
       t_tables.clear();
       const size_t table_at = append(a.p.block_table, static_cast<size_t>(a.p.B) * a.p.max_blocks);
       const size_t lens_at = append(a.p.cache_lens, static_cast<size_t>(a.p.B) * a.p.Lh);
-      const size_t sinks_at = append(a.p.sinks, a.p.sinks == nullptr ? 0 : a.p.B);
+      const StagedLayout layout_at = stage_layout(a.p.layout, a.p.B, attrs_.rope);
       const size_t floats = attention_scratch_floats(a);
+      const size_t rope_floats = rope_rows_floats(a.p.layout);
       Scratch scratch(api_);
-      if (OrtStatus* s = scratch.allocate(context, device, floats * 4 + t_tables.size() * 4)) return s;
+      if (OrtStatus* s = scratch.allocate(context, device, (floats + rope_floats + t_tables.size()) * 4))
+        return s;
       auto* partial = static_cast<float*>(scratch.data());
-      auto* ints = reinterpret_cast<int32_t*>(partial + floats);
+      auto* ints = reinterpret_cast<int32_t*>(partial + floats + rope_floats);
       auto& memory = dynamic_cast<DeviceMemory&>(call.pool->memory());
       st = memory.staging().copy_to_device(t_tables.data(), t_tables.size() * 4, ints, stream);
       if (!st.ok()) return to_ort(api_, kAttentionName, st);
       a.p.block_table = ints + table_at;
       a.p.cache_lens = ints + lens_at;
-      a.p.sinks = a.p.sinks == nullptr ? nullptr : ints + sinks_at;
+      st = attach_layout(&a.p.layout, layout_at, ints, partial + floats, stream);
+      if (!st.ok()) return to_ort(api_, kAttentionName, st);
       st = launch_attention(call.pool->view(), a, partial, stream);
       if (!st.ok()) return to_ort(api_, kAttentionName, st);
       call.pool->counters().attention_calls++;
@@ -186,14 +221,19 @@ class CommitCuda final : public Kernel {
       t_tables.clear();
       const size_t table_at = append(p.block_table, static_cast<size_t>(p.B) * p.max_blocks);
       const size_t lens_at = append(p.cache_lens, static_cast<size_t>(p.B) * p.Lh);
+      const StagedLayout layout_at = stage_layout(p.layout, p.B, attrs_.rope);
+      const size_t rope_floats = rope_rows_floats(p.layout);
       Scratch scratch(api_);
-      if (OrtStatus* s = scratch.allocate(context, device, t_tables.size() * 4)) return s;
-      auto* ints = static_cast<int32_t*>(scratch.data());
+      if (OrtStatus* s = scratch.allocate(context, device, (rope_floats + t_tables.size()) * 4)) return s;
+      auto* rope_rows = static_cast<float*>(scratch.data());
+      auto* ints = reinterpret_cast<int32_t*>(rope_rows + rope_floats);
       auto& memory = dynamic_cast<DeviceMemory&>(call.pool->memory());
       st = memory.staging().copy_to_device(t_tables.data(), t_tables.size() * 4, ints, stream);
       if (!st.ok()) return to_ort(api_, kCommitName, st);
       p.block_table = ints + table_at;
       p.cache_lens = ints + lens_at;
+      st = attach_layout(&p.layout, layout_at, ints, rope_rows, stream);
+      if (!st.ok()) return to_ort(api_, kCommitName, st);
       st = launch_commit(call.pool->view(), p, call.act_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, stream);
       if (!st.ok()) return to_ort(api_, kCommitName, st);
       call.pool->counters().commit_calls++;

@@ -31,4 +31,12 @@ Status launch_attention(const PoolView& pool, const DeviceAttention& a, float* s
 Status launch_commit(const PoolView& pool, const CommitProblem& p, bool half_act,
                      cudaStream_t stream);
 
+// Floats of the cos/sin rows (common/rope.h) a call's rope-at-read sequences need; 0 when none.
+size_t rope_rows_floats(const SequenceLayout& layout);
+
+// Fills `rows` with rope_rows_floats(layout) floats from the device copy of the node's
+// rope_inv_freq. The kernels then read every rotation from there, with no sin or cos per key.
+Status launch_rope_rows(const SequenceLayout& layout, const float* inv_freq, float* rows,
+                        cudaStream_t stream);
+
 }  // namespace lckv

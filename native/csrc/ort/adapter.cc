@@ -1,6 +1,7 @@
 #include "ort/adapter.h"
 
 #include <string>
+#include <vector>
 
 namespace lckv {
 namespace {
@@ -12,6 +13,25 @@ OrtStatus* read_int(const OrtApi* api, const OrtKernelInfo* info, const char* op
   api->ReleaseStatus(status);
   if (!required) return nullptr;  // *out keeps its default
   return to_ort(api, op, invalid("attribute '", name, "' (int) is missing"));
+}
+
+// An optional float-list attribute: left empty when the node does not carry it.
+OrtStatus* read_floats(const OrtApi* api, const OrtKernelInfo* info, const char* name,
+                       std::vector<float>* out) {
+  size_t size = 0;
+  OrtStatus* status = api->KernelInfoGetAttributeArray_float(info, name, nullptr, &size);
+  if (status != nullptr) {
+    api->ReleaseStatus(status);
+    out->clear();
+    return nullptr;
+  }
+  out->resize(size);
+  return size == 0 ? nullptr : api->KernelInfoGetAttributeArray_float(info, name, out->data(), &size);
+}
+
+OrtStatus* read_rope(const OrtApi* api, const OrtKernelInfo* info, const char* op, RopeAttrs* r) {
+  if (OrtStatus* s = read_floats(api, info, "rope_inv_freq", &r->inv_freq)) return s;
+  return read_int(api, info, op, "rotary_dim", false, &r->rotary_dim);
 }
 
 }  // namespace
@@ -32,7 +52,8 @@ OrtStatus* read_attrs(const OrtApi* api, const OrtKernelInfo* info, const char* 
       (s = read_int(api, info, op, "num_kv_heads", true, &a->num_kv_heads)) ||
       (s = read_int(api, info, op, "head_dim", true, &a->head_dim)) ||
       (s = read_int(api, info, op, "nodiag", false, &a->nodiag)) ||
-      (s = read_int(api, info, op, "window", false, &a->window))) {
+      (s = read_int(api, info, op, "window", false, &a->window)) ||
+      (s = read_rope(api, info, op, &a->rope))) {
     return s;
   }
   return to_ort(api, op, check_attrs(*a));
@@ -43,7 +64,8 @@ OrtStatus* read_attrs(const OrtApi* api, const OrtKernelInfo* info, const char* 
   OrtStatus* s = nullptr;
   if ((s = read_int(api, info, op, "kv_layer", true, &a->kv_layer)) ||
       (s = read_int(api, info, op, "num_kv_heads", true, &a->num_kv_heads)) ||
-      (s = read_int(api, info, op, "head_dim", true, &a->head_dim))) {
+      (s = read_int(api, info, op, "head_dim", true, &a->head_dim)) ||
+      (s = read_rope(api, info, op, &a->rope))) {
     return s;
   }
   return to_ort(api, op, check_attrs(*a));

@@ -1,9 +1,11 @@
 // lckv.Attention and lckv.KvCommit for the CPU execution provider.
+#include <memory>
 #include <vector>
 
 #include "common/dtype.h"
 #include "cpu/attention.h"
 #include "cpu/commit.h"
+#include "cpu/rope_table.h"
 #include "ort/adapter.h"
 #include "ort/op_io.h"
 #include "ort/ops.h"
@@ -21,6 +23,20 @@ const float* widen(const TensorRef& t, std::vector<float>& buf) {
   buf.resize(t.elements());
   for (size_t e = 0; e < buf.size(); ++e) buf[e] = half_to_float(h[e]);
   return buf.data();
+}
+
+// The shared rope table of a node whose attributes carry one (else null).
+std::shared_ptr<RopeTable> table_for(const RopeAttrs& rope) {
+  return rope.present() ? rope_table(rope.inv_freq) : nullptr;
+}
+
+// Points the problem at rope rows covering what the call needs; the returned snapshot must
+// outlive the kernel run.
+std::shared_ptr<const RopeRows> attach_rope(RopeTable* table, SequenceLayout* layout) {
+  if (layout->rope_positions == 0) return nullptr;
+  std::shared_ptr<const RopeRows> rows = table->covering(layout->rope_positions);
+  layout->rope = rows->data();
+  return rows;
 }
 
 struct OrtParallel {
@@ -42,12 +58,10 @@ class AttentionCpu final : public Kernel {
   explicit AttentionCpu(const OrtApi* api) : api_(api) {}
 
   static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
-    auto* k = new AttentionCpu(api);
-    if (OrtStatus* s = read_attrs(api, info, kAttentionName, &k->attrs_)) {
-      delete k;
-      return s;
-    }
-    *out = k;
+    std::unique_ptr<AttentionCpu> k(new AttentionCpu(api));
+    if (OrtStatus* s = read_attrs(api, info, kAttentionName, &k->attrs_)) return s;
+    k->rope_ = table_for(k->attrs_.rope);
+    *out = k.release();
     return nullptr;
   }
 
@@ -70,6 +84,7 @@ class AttentionCpu final : public Kernel {
       p.v_work = widen(in[kVWork], t_v);
       if (half) t_out.resize(dims[0] * dims[1] * dims[2]);
       p.out = half ? t_out.data() : static_cast<float*>(out);
+      const auto rows = attach_rope(rope_.get(), &p.layout);
 
       OrtParallel parallel{api_, context};
       st = attention_cpu(call.pool->view(), p, Parallel{&OrtParallel::run, &parallel});
@@ -86,6 +101,7 @@ class AttentionCpu final : public Kernel {
  private:
   const OrtApi* api_;
   AttentionAttrs attrs_;
+  std::shared_ptr<RopeTable> rope_;
 };
 
 class CommitCpu final : public Kernel {
@@ -93,12 +109,10 @@ class CommitCpu final : public Kernel {
   explicit CommitCpu(const OrtApi* api) : api_(api) {}
 
   static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
-    auto* k = new CommitCpu(api);
-    if (OrtStatus* s = read_attrs(api, info, kCommitName, &k->attrs_)) {
-      delete k;
-      return s;
-    }
-    *out = k;
+    std::unique_ptr<CommitCpu> k(new CommitCpu(api));
+    if (OrtStatus* s = read_attrs(api, info, kCommitName, &k->attrs_)) return s;
+    k->rope_ = table_for(k->attrs_.rope);
+    *out = k.release();
     return nullptr;
   }
 
@@ -117,6 +131,7 @@ class CommitCpu final : public Kernel {
       p.k_work = widen(in[kCKWork], t_k);
       p.v_work = widen(in[kCVWork], t_v);
       p.new_lens = static_cast<int32_t*>(out);
+      const auto rows = attach_rope(rope_.get(), &p.layout);
       commit_cpu(call.pool->view(), p);
       call.pool->counters().commit_calls++;
       call.pool->counters().committed_tokens += static_cast<int64_t>(p.B) * p.n;
@@ -127,6 +142,7 @@ class CommitCpu final : public Kernel {
  private:
   const OrtApi* api_;
   CommitAttrs attrs_;
+  std::shared_ptr<RopeTable> rope_;
 };
 
 }  // namespace

@@ -17,7 +17,9 @@ inline std::vector<OpIo> attention_inputs(ONNXTensorElementDataType act, bool ho
           {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, INPUT_OUTPUT_REQUIRED, ints},
           {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_REQUIRED, ints},
           {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_REQUIRED, ints},
-          {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_OPTIONAL, ints}};
+          {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_OPTIONAL, ints},   // sinks
+          {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_OPTIONAL, ints},   // recent_offset
+          {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_OPTIONAL, ints}};  // rope_at_read
 }
 
 inline std::vector<OpIo> attention_outputs(ONNXTensorElementDataType act) { return {{act}}; }
@@ -29,6 +31,9 @@ inline std::vector<OpIo> commit_inputs(ONNXTensorElementDataType act, bool host_
           {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, INPUT_OUTPUT_REQUIRED, ints},
           {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_REQUIRED, ints},
           {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_REQUIRED, ints},
+          {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_OPTIONAL, ints},  // sinks
+          {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_OPTIONAL, ints},  // recent_offset
+          {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, INPUT_OUTPUT_OPTIONAL, ints},  // rope_at_read
           {ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED, INPUT_OUTPUT_VARIADIC, OrtMemTypeDefault}};
 }
 

@@ -165,34 +165,6 @@ int32_t lckv_pool_read_slots(int64_t handle, int32_t kv_layer, const int32_t* bl
   });
 }
 
-int32_t lckv_pool_shift(int64_t handle, const int32_t* block_table, int32_t table_len,
-                        int32_t src_start, int32_t dst_start, int32_t count,
-                        const float* inv_freq, int32_t rotary_dim) {
-  return guarded("lckv_pool_shift", [&] {
-    std::shared_ptr<Pool> pool;
-    Status s = find_pool(handle, &pool);
-    if (!s.ok()) return s;
-    const PoolConfig& c = pool->config();
-    if (dst_start < 0 || dst_start >= src_start)
-      return invalid("dst_start = ", dst_start, " must be in 0..src_start-1 (src_start = ",
-                     src_start, ")");
-    if (rotary_dim < 0 || rotary_dim % 2 != 0 || rotary_dim > c.head_dim)
-      return invalid("rotary_dim = ", rotary_dim, " must be even and in 0..head_dim (",
-                     c.head_dim, ")");
-    if (rotary_dim > 0 && inv_freq == nullptr) return invalid("inv_freq is NULL");
-    s = check_table_args(c, block_table, table_len, src_start, count);
-    if (!s.ok()) return s;
-    s = check_slot_range(c, block_table, table_len, dst_start, int64_t{dst_start} + count,
-                         "block_table");
-    if (!s.ok()) return s;
-    return with_slots(*pool, block_table, dst_start, int64_t{src_start} + count, true,
-                      [&](const PoolView& view, const int32_t* table) {
-                        shift_slots(view, table, src_start, dst_start, count, inv_freq,
-                                    rotary_dim);
-                      });
-  });
-}
-
 const char* lckv_last_error(void) { return t_last_error.c_str(); }
 
 const char* lckv_ops_version(void) { return kVersion; }

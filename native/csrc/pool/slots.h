@@ -13,9 +13,4 @@ void write_slots(const PoolView& pool, int layer, const int32_t* table, int64_t 
 void read_slots(const PoolView& pool, int layer, const int32_t* table, int64_t start,
                 int64_t count, float* k, float* v);
 
-// StreamingLLM eviction for every layer: slot src+i moves to dst+i (dst < src, increasing i),
-// keys re-rotated from position src+i to dst+i on the first rotary_dim dims.
-void shift_slots(const PoolView& pool, const int32_t* table, int64_t src, int64_t dst,
-                 int64_t count, const float* inv_freq, int rotary_dim);
-
 }  // namespace lckv

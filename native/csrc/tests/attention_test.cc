@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cpu/attention.h"
+#include "lckv_pool.h"
 #include "tests/reference.h"
 
 namespace lckv::test {
@@ -66,6 +67,16 @@ Scenario make(int B, int n, int H, int KvH, std::vector<int> lens, int nodiag = 
   return s;
 }
 
+// A StreamingLLM layout on top of a scenario: sinks, recent offsets, rope at read.
+Scenario streaming(Scenario s, std::vector<int> sinks, std::vector<int> offsets,
+                   std::vector<int> rope_at_read = {}, int rotary_dim = 0) {
+  s.sinks = std::move(sinks);
+  s.recent_offsets = std::move(offsets);
+  s.rope_at_read = std::move(rope_at_read);
+  s.rotary_dim = rotary_dim;
+  return s;
+}
+
 class AttentionCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(AttentionCase, MatchesReference) {
@@ -96,7 +107,38 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"LongBlocksOddHeadDim", make(2, 3, 6, 3, {70, 33}, 0, 0, {}, 16, 13)},
         Case{"LargeWindowSpansBlocks", make(1, 20, 4, 2, {50}, 1, 24, {4}, 8, 32)},
         // Enough tasks that each KV head's query heads share one pass over its keys.
-        Case{"WideBatchSharesKeysAcrossHeads", make(4, 33, 32, 8, {5, 0, 17, 3}, 1, 6, {2, 0, 0, 1}, 4, 8)}),
+        Case{"WideBatchSharesKeysAcrossHeads", make(4, 33, 32, 8, {5, 0, 17, 3}, 1, 6, {2, 0, 0, 1}, 4, 8)},
+        // The slot mapping (README section 2): blocks of 4, recent entries from
+        // ceil(S/4)*4 + recent_offset on. Unmapped pool slots hold NaN in the fixture.
+        Case{"MappingWithoutSinksAtOffsetZero", streaming(make(2, 1, 4, 2, {9, 4}), {0, 0}, {0, 0})},
+        Case{"MappingWithoutSinksAtLastOffset", streaming(make(2, 1, 4, 2, {9, 4}), {0, 0}, {3, 3})},
+        Case{"MappingSinksNotAMultipleOfTheBlock",
+             streaming(make(3, 1, 8, 2, {11, 3, 6}), {3, 3, 5}, {0, 3, 1})},
+        Case{"MappingSinksAWholeBlock", streaming(make(2, 1, 4, 2, {13, 8}), {4, 8}, {2, 3})},
+        Case{"MappingCacheShorterThanSinks", streaming(make(2, 3, 4, 2, {2, 5}), {3, 6}, {0, 2})},
+        Case{"MappingPrefillOnAStreamedCache",
+             streaming(make(2, 5, 4, 2, {12, 7}, 1), {2, 3}, {3, 1})},
+        Case{"MappingWindowedLayerSeesTheSinks",
+             streaming(make(2, 4, 4, 2, {15, 10}, 1, 3), {2, 3}, {1, 2})},
+        Case{"MappingAcrossRowTiles", streaming(make(1, 37, 4, 2, {13}, 1, 0, {}, 4, 8), {1}, {2})},
+        // Rope at read time: the fixture stores these sequences' keys without rope and the
+        // reference rotates them at their index; the working keys are used as given.
+        Case{"RopeAtReadDecode",
+             streaming(make(2, 1, 8, 2, {13, 6}, 1), {3, 2}, {2, 0}, {1, 1}, 16)},
+        Case{"RopeAtReadPrefill",
+             streaming(make(2, 6, 4, 2, {9, 0}, 1), {2, 2}, {3, 0}, {1, 1}, 16)},
+        Case{"RopeAtReadPartialRotaryOddHeadDim",
+             streaming(make(1, 2, 6, 3, {21}, 0, 0, {}, 4, 13), {3}, {1}, {1}, 8)},
+        Case{"RopeAtReadLongCache",
+             streaming(make(1, 3, 8, 2, {300}, 1, 0, {}, 16, 32), {4}, {5}, {1}, 32)},
+        Case{"RopeAtReadWithAWindow",
+             streaming(make(2, 3, 4, 2, {18, 11}, 0, 5), {2, 1}, {3, 2}, {1, 1}, 16)},
+        Case{"MixedBatchOneStreamingOneNot",
+             streaming(make(2, 2, 8, 2, {14, 14}, 1), {3, 0}, {2, 0}, {1, 0}, 16)},
+        // Enough tasks that a KV head's query heads share one rotated block.
+        Case{"RopeAtReadWideBatch",
+             streaming(make(4, 17, 32, 8, {40, 3, 0, 25}, 1, 0, {}, 8, 16), {4, 1, 0, 2}, {7, 0, 0, 5},
+                       {1, 1, 1, 0}, 16)}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(Attention, PerHeadLengths) {
@@ -105,6 +147,43 @@ TEST(Attention, PerHeadLengths) {
   s.lens = {0, 5, 1, 9, 4, 4, 12, 2};
   Fixture f(s);
   expect_matches(f, 2e-5);
+}
+
+TEST(Attention, PerHeadLengthsWithTheMappingAndRopeAtRead) {
+  Scenario s = streaming(make(2, 2, 8, 4, {}, 1, 0), {2, 5}, {3, 1}, {1, 0}, 16);
+  s.per_head_lens = true;
+  s.lens = {0, 5, 1, 9, 4, 4, 12, 2};
+  Fixture f(s);
+  expect_matches(f, 2e-5);
+}
+
+TEST(Attention, RopeAtReadEqualsStoringRotatedKeys) {
+  // One cache, stored once without rope (rope at read on) and once rotated at each index as the
+  // graph would have stored it (off): the outputs agree to float32 rounding. Both fixtures draw
+  // the same random numbers, so they hold the same pre-rope keys.
+  Scenario s = streaming(make(2, 3, 8, 2, {23, 9}, 1, 0, {}, 4, 16), {2, 3}, {1, 2}, {1, 1}, 16);
+  Fixture raw(s, 5);
+  s.rope_at_read = {0, 0};
+  Fixture rotated(s, 5);
+  for (int b = 0; b < s.B; ++b) {
+    for (int j = 0; j < s.len(b, 0); ++j) {
+      std::vector<float> k, v;
+      for (int g = 0; g < s.KvH; ++g) {
+        const auto first = raw.cache_k[b * s.KvH + g].begin() + j * s.D;
+        const std::vector<float> r = rope(std::vector<float>(first, first + s.D), raw.freq, s.rotary_dim, j);
+        k.insert(k.end(), r.begin(), r.end());
+        const auto value = rotated.cache_v[b * s.KvH + g].begin() + j * s.D;
+        v.insert(v.end(), value, value + s.D);
+      }
+      ASSERT_EQ(lckv_pool_write_slots(rotated.handle, 1, &rotated.table[b * rotated.max_blocks],
+                                      rotated.max_blocks, s.slot(b, j), 1, k.data(), v.data()),
+                LCKV_OK);
+    }
+  }
+  AttentionProblem pr = raw.problem(), pt = rotated.problem();
+  ASSERT_TRUE(attention_cpu(raw.pool->view(), pr, kThreaded).ok());
+  ASSERT_TRUE(attention_cpu(rotated.pool->view(), pt, kThreaded).ok());
+  for (size_t e = 0; e < raw.out.size(); ++e) ASSERT_NEAR(raw.out[e], rotated.out[e], 2e-6) << e;
 }
 
 TEST(Attention, EmptyRowsAreExactZero) {
@@ -181,6 +260,14 @@ class StorageCase : public ::testing::TestWithParam<int32_t> {};
 TEST_P(StorageCase, MatchesReferenceOnRoundedCache) {
   // The reference sees the cache as the pool stores it, so only accumulation error remains.
   Scenario s = make(3, 3, 8, 2, {21, 0, 6}, 1, 7, {2, 0, 0}, 8, 24);
+  s.dtype = GetParam();
+  Fixture f(s);
+  expect_matches(f, 2e-5);
+}
+
+TEST_P(StorageCase, RopeAtReadMatchesReferenceOnRoundedCache) {
+  Scenario s = streaming(make(3, 2, 8, 2, {21, 4, 9}, 1, 0, {}, 8, 24), {4, 0, 2}, {6, 0, 7},
+                         {1, 0, 1}, 24);
   s.dtype = GetParam();
   Fixture f(s);
   expect_matches(f, 2e-5);

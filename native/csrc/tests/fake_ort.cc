@@ -1,5 +1,7 @@
 #include "tests/fake_ort.h"
 
+#include <algorithm>
+
 namespace lckv::test {
 namespace {
 
@@ -47,6 +49,21 @@ FakeOrt::FakeOrt() {
     auto it = attrs.find(name);
     if (it == attrs.end()) return error(ORT_FAIL, std::string("No attribute with name:") + name);
     *out = it->second;
+    return nullptr;
+  };
+
+  api_.KernelInfoGetAttributeArray_float = [](const OrtKernelInfo* info, const char* name, float* out,
+                                               size_t* size) noexcept -> OrtStatus* {
+    const auto& lists = reinterpret_cast<const FakeKernelInfo*>(info)->float_lists;
+    auto it = lists.find(name);
+    if (it == lists.end()) return error(ORT_FAIL, std::string("No attribute with name:") + name);
+    if (out == nullptr) {
+      *size = it->second.size();
+      return nullptr;
+    }
+    if (*size < it->second.size()) return error(ORT_INVALID_ARGUMENT, "buffer too small");
+    std::copy(it->second.begin(), it->second.end(), out);
+    *size = it->second.size();
     return nullptr;
   };
 

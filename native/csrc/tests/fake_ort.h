@@ -38,6 +38,7 @@ struct FakeValue {
 
 struct FakeKernelInfo {
   std::map<std::string, int64_t> attrs;
+  std::map<std::string, std::vector<float>> float_lists = {};
 };
 
 struct FakeContext {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -67,18 +68,25 @@ TEST_F(SharedLibrary, RegistersBothOpsForBothActivationTypes) {
     const OrtCustomOp* a = op("Attention", type);
     ASSERT_NE(a, nullptr);
     EXPECT_EQ(a->version, static_cast<uint32_t>(ORT_API_VERSION));
-    ASSERT_EQ(a->GetInputTypeCount(a), 7u);
-    const ONNXTensorElementDataType want[7] = {type, type, type, I64, I32, I32, I32};
-    for (size_t i = 0; i < 7; ++i) EXPECT_EQ(a->GetInputType(a, i), want[i]) << i;
-    EXPECT_EQ(a->GetInputCharacteristic(a, 6), INPUT_OUTPUT_OPTIONAL);
+    ASSERT_EQ(a->GetInputTypeCount(a), 9u);
+    const ONNXTensorElementDataType want[9] = {type, type, type, I64, I32, I32, I32, I32, I32};
+    for (size_t i = 0; i < 9; ++i) {
+      EXPECT_EQ(a->GetInputType(a, i), want[i]) << i;
+      // sinks, recent_offset, rope_at_read
+      EXPECT_EQ(a->GetInputCharacteristic(a, i), i >= 6 ? INPUT_OUTPUT_OPTIONAL : INPUT_OUTPUT_REQUIRED) << i;
+    }
     ASSERT_EQ(a->GetOutputTypeCount(a), 1u);
     EXPECT_EQ(a->GetOutputType(a, 0), type);
 
     const OrtCustomOp* c = op("KvCommit", type);
     ASSERT_NE(c, nullptr);
-    ASSERT_EQ(c->GetInputTypeCount(c), 6u);
-    EXPECT_EQ(c->GetInputCharacteristic(c, 5), INPUT_OUTPUT_VARIADIC);
-    EXPECT_EQ(c->GetInputType(c, 5), ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED);
+    ASSERT_EQ(c->GetInputTypeCount(c), 9u);
+    for (size_t i = 5; i < 8; ++i) {
+      EXPECT_EQ(c->GetInputType(c, i), I32) << i;
+      EXPECT_EQ(c->GetInputCharacteristic(c, i), INPUT_OUTPUT_OPTIONAL) << i;
+    }
+    EXPECT_EQ(c->GetInputCharacteristic(c, 8), INPUT_OUTPUT_VARIADIC);
+    EXPECT_EQ(c->GetInputType(c, 8), ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED);
     EXPECT_EQ(c->GetVariadicInputMinArity(c), 1);
     EXPECT_EQ(c->GetVariadicInputHomogeneity(c), 0);
     EXPECT_EQ(c->GetOutputType(c, 0), I32);
@@ -97,6 +105,19 @@ TEST_F(SharedLibrary, KernelCreationChecksAttributes) {
   const OrtCustomOp* c = op("KvCommit", F32);
   s = make_kernel(c, {{{"kv_layer", -1}, {"num_kv_heads", 4}, {"head_dim", 8}}}, &kernel);
   EXPECT_NE(s.find("lckv.KvCommit: attribute kv_layer = -1"), std::string::npos) << s;
+  // The rope attributes: both or neither, consistent with head_dim.
+  s = make_kernel(a, {{{"kv_layer", 0}, {"num_heads", 4}, {"num_kv_heads", 4}, {"head_dim", 8}, {"rotary_dim", 5}},
+                      {{"rope_inv_freq", {1.0f, 0.5f}}}},
+                  &kernel);
+  EXPECT_NE(s.find("lckv.Attention: attribute rotary_dim = 5 must be even"), std::string::npos) << s;
+  s = make_kernel(c, {{{"kv_layer", 0}, {"num_kv_heads", 4}, {"head_dim", 8}, {"rotary_dim", 8}}}, &kernel);
+  EXPECT_NE(s.find("lckv.KvCommit: attribute 'rope_inv_freq' (floats) is missing"), std::string::npos) << s;
+  EXPECT_EQ(kernel, nullptr);
+  ASSERT_EQ(make_kernel(c, {{{"kv_layer", 0}, {"num_kv_heads", 4}, {"head_dim", 8}, {"rotary_dim", 4}},
+                            {{"rope_inv_freq", {1.0f, 0.5f}}}},
+                        &kernel),
+            "");
+  c->KernelDestroy(kernel);
 }
 
 TEST_F(SharedLibrary, CudaOpsTakeIntegerInputsFromHost) {
@@ -110,7 +131,8 @@ TEST_F(SharedLibrary, CudaOpsTakeIntegerInputsFromHost) {
       EXPECT_STREQ(provider, "CUDAExecutionProvider");
       ++cuda_ops;
     }
-    for (size_t i = 0; i < 5; ++i) {
+    for (size_t i = 0; i < o->GetInputTypeCount(o); ++i) {
+      if (o->GetInputCharacteristic(o, i) == INPUT_OUTPUT_VARIADIC) continue;  // never read
       const bool integer = o->GetInputType(o, i) == I64 || o->GetInputType(o, i) == I32;
       EXPECT_EQ(o->GetInputMemoryType(o, i), on_cuda && integer ? OrtMemTypeCPUInput : OrtMemTypeDefault)
           << o->GetName(o) << " input " << i;
@@ -220,7 +242,9 @@ TEST_P(EndToEnd, CommitThenAttend) {
         }
   const FakeValue k0 = activation({2, 6, 16}, pk), v0 = activation({2, 6, 16}, pv);
   const FakeValue zero_lens = FakeValue::of<int32_t>(I32, {2, 1}, {0, 0});
-  FakeContext commit_ctx{{&k0, &v0, &handle_value_, &table_v, &zero_lens, &k0}, {}};
+  // Sinks place sequence 0's entries from 1 on at slot 4: commit and attention must agree.
+  const FakeValue sinks = FakeValue::of<int32_t>(I32, {2}, {1, 0});
+  FakeContext commit_ctx{{&k0, &v0, &handle_value_, &table_v, &zero_lens, &sinks, nullptr, nullptr, &k0}, {}};
   ASSERT_EQ(ort_.take(commit->KernelComputeV2(ck, FakeOrt::context(commit_ctx))), "");
   EXPECT_EQ(commit_ctx.outputs[0].dims, (std::vector<int64_t>{2, 1}));
   EXPECT_EQ(commit_ctx.outputs[0].as<int32_t>().front(), 6);
@@ -229,7 +253,6 @@ TEST_P(EndToEnd, CommitThenAttend) {
   const FakeValue q = activation({2, 3, 32}, f.q), k = activation({2, 3, 16}, f.k_work),
                   v = activation({2, 3, 16}, f.v_work);
   const FakeValue lens = FakeValue::of<int32_t>(I32, {2, 1}, {6, 2});
-  const FakeValue sinks = FakeValue::of<int32_t>(I32, {2}, {1, 0});
   FakeContext ctx{{&q, &k, &v, &handle_value_, &table_v, &lens, &sinks}, {}};
   ASSERT_EQ(ort_.take(attention->KernelComputeV2(ak, FakeOrt::context(ctx))), "");
   ASSERT_EQ(ctx.outputs[0].dims, (std::vector<int64_t>{2, 3, 32}));
@@ -274,6 +297,92 @@ TEST_P(EndToEnd, BadCallsReturnStatuses) {
   FakeContext ctx4{{&q, &lens, &q, &handle_value_, &table, &lens}, {}};
   s = ort_.take(attention->KernelComputeV2(ak, FakeOrt::context(ctx4)));
   EXPECT_NE(s.find("input 'k_work' is int32"), std::string::npos) << s;
+  attention->KernelDestroy(ak);
+}
+
+TEST_P(EndToEnd, StreamingCommitThenAttendWithRopeAtRead) {
+  // Sequence 0 streams (3 sinks, recent entries from slot 4 + 2, keys kept without rope),
+  // sequence 1 is plain; both commit a 9-token prompt, then attend with 2 new tokens.
+  Scenario s;
+  s.B = 2;
+  s.n = 2;
+  s.H = 4;
+  s.KvH = 2;
+  s.D = 8;
+  s.lens = {9, 5};
+  s.sinks = {3, 0};
+  s.recent_offsets = {2, 0};
+  s.rope_at_read = {1, 0};
+  s.rotary_dim = 8;
+  s.nodiag = 1;
+  Fixture f(s, 4);
+  for (auto* v : {&f.q, &f.k_work, &f.v_work}) for (float& x : *v) x = r(x);
+  for (auto& c : f.cache_v) for (float& x : c) x = r(x);
+  const std::map<std::string, std::vector<float>> rope_attrs = {{"rope_inv_freq", f.freq}};
+  const OrtCustomOp* commit = op("KvCommit", GetParam());
+  const OrtCustomOp* attention = op("Attention", GetParam());
+  void* ck = nullptr;
+  void* ak = nullptr;
+  ASSERT_EQ(make_kernel(commit, {{{"kv_layer", 1}, {"num_kv_heads", 2}, {"head_dim", 8}, {"rotary_dim", 8}}, rope_attrs},
+                        &ck),
+            "");
+  ASSERT_EQ(make_kernel(attention, {{{"kv_layer", 1}, {"num_heads", 4}, {"num_kv_heads", 2}, {"head_dim", 8},
+                                     {"nodiag", 1}, {"rotary_dim", 8}},
+                                    rope_attrs},
+                        &ak),
+            "");
+  // Sequence 0: entries 0..2 in column 0, entries 3..10 at slots 6..13 (columns 1..3).
+  const FakeValue table_v = FakeValue::of<int32_t>(I32, {2, 4}, {7, 2, 11, 0, 5, 9, 3, -1});
+  const FakeValue sinks = FakeValue::of<int32_t>(I32, {2}, {3, 0});
+  const FakeValue offsets = FakeValue::of<int32_t>(I32, {2}, {2, 0});
+  const FakeValue rope_at_read = FakeValue::of<int32_t>(I32, {2}, {1, 0});
+
+  // The prompt as the graph gives it: sequence 0's keys rotated at their index, so the commit
+  // must take that off again; sequence 1 (5 tokens) padded to 9.
+  std::vector<float> pk(2 * 9 * 16, 0.0f), pv(pk.size(), 0.0f);
+  for (int b = 0; b < 2; ++b)
+    for (int j = 0; j < s.lens[b]; ++j)
+      for (int g = 0; g < 2; ++g) {
+        const auto first = f.cache_k[b * 2 + g].begin() + j * 8;
+        std::vector<float> key(first, first + 8);
+        if (b == 0) key = rope(key, f.freq, 8, j);
+        for (int d = 0; d < 8; ++d) {
+          pk[((b * 9 + j) * 2 + g) * 8 + d] = key[d];
+          pv[((b * 9 + j) * 2 + g) * 8 + d] = f.cache_v[b * 2 + g][j * 8 + d];
+        }
+      }
+  const FakeValue k0 = activation({2, 9, 16}, pk), v0 = activation({2, 9, 16}, pv);
+  const FakeValue zero_lens = FakeValue::of<int32_t>(I32, {2, 1}, {0, 0});
+  FakeContext commit_ctx{{&k0, &v0, &handle_value_, &table_v, &zero_lens, &sinks, &offsets, &rope_at_read, &k0}, {}};
+  ASSERT_EQ(ort_.take(commit->KernelComputeV2(ck, FakeOrt::context(commit_ctx))), "");
+  EXPECT_EQ(commit_ctx.outputs[0].as<int32_t>(), (std::vector<int32_t>{9, 9}));
+
+  const FakeValue q = activation({2, 2, 32}, f.q), k = activation({2, 2, 16}, f.k_work),
+                  v = activation({2, 2, 16}, f.v_work);
+  const FakeValue lens = FakeValue::of<int32_t>(I32, {2, 1}, {9, 5});
+  FakeContext ctx{{&q, &k, &v, &handle_value_, &table_v, &lens, &sinks, &offsets, &rope_at_read}, {}};
+  ASSERT_EQ(ort_.take(attention->KernelComputeV2(ak, FakeOrt::context(ctx))), "");
+  const std::vector<float> got = floats(ctx.outputs[0], f.q.size());
+  const std::vector<double> want = reference_attention(f);
+  const double tolerance = GetParam() == F32 ? 2e-5 : 3e-3;
+  for (size_t e = 0; e < want.size(); ++e) ASSERT_NEAR(got[e], want[e], tolerance) << e;
+
+  // A node without the rope attributes refuses a sequence that asks for rope at read.
+  void* plain = nullptr;
+  ASSERT_EQ(make_kernel(attention, {{{"kv_layer", 1}, {"num_heads", 4}, {"num_kv_heads", 2}, {"head_dim", 8}}},
+                        &plain),
+            "");
+  const std::string err = ort_.take(attention->KernelComputeV2(plain, FakeOrt::context(ctx)));
+  EXPECT_NE(err.find("lckv.Attention: input 'rope_at_read' entry 0 = 1 asks for rope at read time"),
+            std::string::npos)
+      << err;
+  // And a recent offset outside the block.
+  const FakeValue bad_offsets = FakeValue::of<int32_t>(I32, {2}, {4, 0});
+  FakeContext bad{{&q, &k, &v, &handle_value_, &table_v, &lens, &sinks, &bad_offsets, &rope_at_read}, {}};
+  EXPECT_NE(ort_.take(attention->KernelComputeV2(ak, FakeOrt::context(bad))).find("input 'recent_offset' entry 0 = 4"),
+            std::string::npos);
+  attention->KernelDestroy(plain);
+  commit->KernelDestroy(ck);
   attention->KernelDestroy(ak);
 }
 

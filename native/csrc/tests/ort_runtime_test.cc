@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <onnxruntime_c_api.h>
 
+#include <cmath>
 #include <cstring>
+#include <random>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +35,13 @@ struct Pb {
     return *this;
   }
   Pb& msg(int field, const Pb& m) { return str(field, m.bytes); }
+  Pb& fixed32(int field, float v) {
+    key(field, 5);
+    char raw[4];
+    std::memcpy(raw, &v, 4);
+    bytes.append(raw, 4);
+    return *this;
+  }
 
  private:
   void key(int field, int wire) { put(static_cast<uint64_t>(field) << 3 | wire); }
@@ -71,20 +80,41 @@ Pb int_attr(const std::string& name, int64_t v) {
   return a;
 }
 
+Pb floats_attr(const std::string& name, const std::vector<float>& values) {
+  Pb a;
+  a.str(1, name);
+  for (float v : values) a.fixed32(7, v);
+  a.varint(20, 6);  // type FLOATS
+  return a;
+}
+
 constexpr int kH = 4, kKvH = 2, kD = 8;
 
-std::string model(int act, int64_t nodiag, int64_t window, int64_t kv_layer_attr) {
+// Attention feeding KvCommit's ordering input. Without `streaming` the graph leaves the layout
+// inputs out (Attention: trailing inputs omitted; KvCommit: "" before its variadic input), and
+// feeds only sinks; with it every layout input is a graph input and both nodes carry rope
+// attributes.
+std::string model(int act, int64_t nodiag, int64_t window, int64_t kv_layer_attr, bool streaming = false,
+                  const std::vector<float>& inv_freq = {}) {
   Pb attention;
   for (const char* in : {"q", "k", "v", "pool", "table", "lens", "sinks"}) attention.str(1, in);
+  if (streaming) attention.str(1, "recent_offset").str(1, "rope_at_read");
   attention.str(2, "out").str(3, "attn").str(4, "Attention").str(7, "lckv");
   attention.msg(5, int_attr("kv_layer", kv_layer_attr)).msg(5, int_attr("num_heads", kH));
   attention.msg(5, int_attr("num_kv_heads", kKvH)).msg(5, int_attr("head_dim", kD));
   attention.msg(5, int_attr("nodiag", nodiag)).msg(5, int_attr("window", window));
   Pb commit;
-  for (const char* in : {"k", "v", "pool", "table", "lens", "out"}) commit.str(1, in);
+  for (const char* in : {"k", "v", "pool", "table", "lens", "sinks"}) commit.str(1, in);
+  commit.str(1, streaming ? "recent_offset" : "").str(1, streaming ? "rope_at_read" : "").str(1, "out");
   commit.str(2, "new_lens").str(3, "commit").str(4, "KvCommit").str(7, "lckv");
   commit.msg(5, int_attr("kv_layer", 1)).msg(5, int_attr("num_kv_heads", kKvH));
   commit.msg(5, int_attr("head_dim", kD));
+  if (streaming) {
+    for (Pb* node : {&attention, &commit}) {
+      node->msg(5, floats_attr("rope_inv_freq", inv_freq));
+      node->msg(5, int_attr("rotary_dim", static_cast<int64_t>(2 * inv_freq.size())));
+    }
+  }
 
   const int I32 = 6, I64 = 7;
   Pb graph;
@@ -96,6 +126,10 @@ std::string model(int act, int64_t nodiag, int64_t window, int64_t kv_layer_attr
   graph.msg(11, value_info("table", I32, {-1, -1}));
   graph.msg(11, value_info("lens", I32, {-1, 1}));
   graph.msg(11, value_info("sinks", I32, {-1}));
+  if (streaming) {
+    graph.msg(11, value_info("recent_offset", I32, {-1}));
+    graph.msg(11, value_info("rope_at_read", I32, {-1}));
+  }
   graph.msg(12, value_info("out", act, {-1, -1, kH * kD}));
   graph.msg(12, value_info("new_lens", I32, {-1, 1}));
   Pb onnx_opset, lckv_opset;
@@ -161,7 +195,7 @@ class Runtime : public ::testing::Test {
   // Runs the session; returns the error text, fills out and new_lens on success.
   std::string run(std::vector<OrtValue*> inputs, std::vector<float>* out, std::vector<int32_t>* new_lens,
                   bool half) {
-    const char* in_names[] = {"q", "k", "v", "pool", "table", "lens", "sinks"};
+    const char* in_names[] = {"q", "k", "v", "pool", "table", "lens", "sinks", "recent_offset", "rope_at_read"};
     const char* out_names[] = {"out", "new_lens"};
     OrtValue* outputs[2] = {nullptr, nullptr};
     std::string s = take(api_->Run(session_, nullptr, in_names, inputs.data(), inputs.size(), out_names, 2, outputs));
@@ -281,6 +315,118 @@ TEST_P(RuntimeTypes, PrefillCommitsThenDecodeReadsIt) {
            tensor(sinks, {2}, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32)},
           &out2, &new_lens, half);
   EXPECT_NE(err.find("lckv.Attention: input 'block_table' row 1"), std::string::npos) << err;
+}
+
+TEST_P(RuntimeTypes, StreamingEvictsByBookkeepingWithRopeAtRead) {
+  // Two sequences in every call: sequence 0 streams (2 sinks, window 7, keys kept without rope),
+  // sequence 1 is plain. A 5-token prompt, then 9 decode steps; from the third on the engine
+  // evicts sequence 0's oldest recent entry each step by bookkeeping alone: it bumps
+  // recent_offset and drops emptied blocks, and every later entry's index (its rope position)
+  // drops by one with no data moved. The reference rotates each kept pre-rope key at its
+  // current index.
+  const bool half = GetParam();
+  const auto act_type = half ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+  const std::vector<float> freq = inv_freq(kD);
+  ASSERT_EQ(open(model(half ? 10 : 1, 0, 0, 1, true, freq)), "");
+  int64_t handle = 0;
+  constexpr int kBlock = 4, kMaxBlocks = 8;
+  ASSERT_EQ(create_(2, kKvH, kD, kBlock, 16, LCKV_DTYPE_F32, LCKV_DEVICE_CPU, &handle), LCKV_OK);
+  std::vector<int32_t> free;
+  for (int32_t id = 15; id >= 0; --id) free.push_back(id);
+  StreamingBlocks seqs[2] = {{kBlock, 2, 7}, {kBlock, 0, 1L << 40}};
+  std::vector<std::vector<double>> kept_k[2], kept_v[2];  // sequence 0: pre-rope keys
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> uni(-1, 1);
+  auto act = [&](float x) { return half ? half_to_float(float_to_half(x)) : x; };
+  auto as_act = [&](std::vector<float>& x, std::vector<int64_t> dims) {
+    if (!half) return tensor(x, dims, act_type);
+    halves_.push_back(std::make_unique<std::vector<uint16_t>>(x.size()));
+    for (size_t e = 0; e < x.size(); ++e) (*halves_.back())[e] = float_to_half(x[e]);
+    return tensor(*halves_.back(), dims, act_type);
+  };
+  std::vector<int64_t> pool = {handle};
+  for (int step = 0; step < 10; ++step) {
+    const int n = step == 0 ? 5 : 1;
+    for (int b = 0; b < 2; ++b) {
+      const int evicted = seqs[b].prepare(n, free);
+      kept_k[b].erase(kept_k[b].begin() + seqs[b].sinks, kept_k[b].begin() + seqs[b].sinks + evicted);
+      kept_v[b].erase(kept_v[b].begin() + seqs[b].sinks, kept_v[b].begin() + seqs[b].sinks + evicted);
+    }
+    std::vector<int32_t> table(2 * kMaxBlocks, -1), lens = {seqs[0].length, seqs[1].length};
+    std::copy(seqs[0].blocks.begin(), seqs[0].blocks.end(), table.begin());
+    std::copy(seqs[1].blocks.begin(), seqs[1].blocks.end(), table.begin() + kMaxBlocks);
+    std::vector<int32_t> sinks = {2, 0}, offsets = {seqs[0].recent_offset, 0}, rope_at_read = {1, 0};
+
+    // The graph's inputs: q, keys rotated at their kept index, values, in the activation type.
+    std::vector<float> q(2 * n * kH * kD), k(2 * n * kKvH * kD), v(k.size());
+    for (float& x : q) x = act(uni(rng));
+    for (float& x : v) x = act(uni(rng));
+    for (int b = 0; b < 2; ++b)
+      for (int t = 0; t < n; ++t)
+        for (int g = 0; g < kKvH; ++g) {
+          std::vector<float> x(kD);
+          for (float& e : x) e = uni(rng);
+          const std::vector<float> r = rope(x, freq, kD, lens[b] + t);
+          for (int d = 0; d < kD; ++d) k[((b * n + t) * kKvH + g) * kD + d] = act(r[d]);
+        }
+    std::vector<float> out(q.size());
+    std::vector<int32_t> new_lens(2);
+    ASSERT_EQ(run({as_act(q, {2, n, kH * kD}), as_act(k, {2, n, kKvH * kD}), as_act(v, {2, n, kKvH * kD}),
+                   tensor(pool, {}, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64),
+                   tensor(table, {2, kMaxBlocks}, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32),
+                   tensor(lens, {2, 1}, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32),
+                   tensor(sinks, {2}, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32),
+                   tensor(offsets, {2}, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32),
+                   tensor(rope_at_read, {2}, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32)},
+                  &out, &new_lens, half),
+              "");
+    EXPECT_EQ(new_lens, (std::vector<int32_t>{lens[0] + n, lens[1] + n}));
+
+    const double tolerance = half ? 3e-3 : 2e-5;
+    for (int b = 0; b < 2; ++b) {
+      for (int t = 0; t < n; ++t) {
+        std::vector<std::vector<double>> keys, values = kept_v[b];
+        for (size_t j = 0; j < kept_k[b].size(); ++j) {
+          std::vector<double> key;
+          for (int g = 0; g < kKvH; ++g) {
+            std::vector<float> stored(kept_k[b][j].begin() + g * kD, kept_k[b][j].begin() + (g + 1) * kD);
+            const std::vector<double> r = b == 0 ? rope_exact(stored.data(), kD, freq, static_cast<int64_t>(j))
+                                                 : std::vector<double>(stored.begin(), stored.end());
+            key.insert(key.end(), r.begin(), r.end());
+          }
+          keys.push_back(key);
+        }
+        for (int u = 0; u <= t; ++u) {
+          keys.emplace_back(&k[(b * n + u) * kKvH * kD], &k[(b * n + u + 1) * kKvH * kD]);
+          values.emplace_back(&v[(b * n + u) * kKvH * kD], &v[(b * n + u + 1) * kKvH * kD]);
+        }
+        const std::vector<double> want = attend(&q[(b * n + t) * kH * kD], kH, kKvH, kD, keys, values);
+        for (int e = 0; e < kH * kD; ++e)
+          ASSERT_NEAR(out[(b * n + t) * kH * kD + e], want[e], tolerance) << "step " << step << " b " << b;
+      }
+    }
+    for (int b = 0; b < 2; ++b) {
+      seqs[b].length += n;
+      for (int t = 0; t < n; ++t) {
+        // What the pool now holds: sequence 0's key with the rope of its index taken off.
+        std::vector<double> key(&k[(b * n + t) * kKvH * kD], &k[(b * n + t + 1) * kKvH * kD]);
+        if (b == 0) {
+          for (int g = 0; g < kKvH; ++g) {
+            for (int c = 0; c < kD / 2; ++c) {
+              const double angle = static_cast<float>(lens[b] + t) * freq[c];
+              const double x1 = key[g * kD + c], x2 = key[g * kD + c + kD / 2];
+              key[g * kD + c] = x1 * std::cos(angle) + x2 * std::sin(angle);
+              key[g * kD + c + kD / 2] = x2 * std::cos(angle) - x1 * std::sin(angle);
+            }
+          }
+        }
+        kept_k[b].push_back(key);
+        kept_v[b].emplace_back(&v[(b * n + t) * kKvH * kD], &v[(b * n + t + 1) * kKvH * kD]);
+      }
+    }
+  }
+  EXPECT_EQ(seqs[0].length, 7);
+  EXPECT_EQ(seqs[0].recent_offset, 3);  // 7 evicted: one block dropped, 3 slots into the next
 }
 
 INSTANTIATE_TEST_SUITE_P(Activations, RuntimeTypes, ::testing::Values(false, true),

@@ -18,7 +18,7 @@ TEST(Library, ExportsRegistrationAndVersion) {
   EXPECT_STREQ(version(), lckv::kVersion);
   for (const char* name : {"lckv_pool_bytes_per_block", "lckv_pool_create", "lckv_pool_destroy",
                            "lckv_pool_stats", "lckv_pool_write_slots", "lckv_pool_read_slots",
-                           "lckv_pool_shift", "lckv_last_error", "lckv_ops_cuda_available"}) {
+                           "lckv_last_error", "lckv_ops_cuda_available"}) {
     EXPECT_NE(dlsym(lib, name), nullptr) << name;
   }
   // Internals stay hidden: Java binds only the C API.

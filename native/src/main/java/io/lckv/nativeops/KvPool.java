@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * request, addressed through per-request block tables. Graphs name it by {@link #handle()} in
  * their {@code pool} input.
  *
- * <p>Not locked: callers must not write or shift blocks, nor close the pool, while an ORT run
- * that uses them is in flight. A closed pool's handle is never reused, so a run that still names
+ * <p>Not locked: callers must not write blocks, nor close the pool, while an ORT run that uses
+ * them is in flight. A closed pool's handle is never reused, so a run that still names
  * it fails with the op's "unknown pool" message instead of touching freed memory.
  */
 public final class KvPool implements AutoCloseable {
@@ -120,23 +120,6 @@ public final class KvPool implements AutoCloseable {
       move(NativeLibrary.READ_SLOTS, kvLayer, table(arena, blockTable), blockTable.length, start,
           count, k, v);
       return new KvSlots(k.toArray(ValueLayout.JAVA_FLOAT), v.toArray(ValueLayout.JAVA_FLOAT));
-    }
-  }
-
-  /**
-   * StreamingLLM eviction (spec §5): in every KV layer moves slots {@code srcStart+i} to
-   * {@code dstStart+i} and re-rotates their keys to the new positions with the model's
-   * {@code invFreq} (rope on the first {@code 2 * invFreq.length} dims, rotate-half pairs).
-   */
-  public void shift(int[] blockTable, int srcStart, int dstStart, int count, float[] invFreq) {
-    try (Arena arena = Arena.ofConfined()) {
-      check((int) NativeLibrary.SHIFT.invokeExact(handle, table(arena, blockTable),
-          blockTable.length, srcStart, dstStart, count,
-          arena.allocateFrom(ValueLayout.JAVA_FLOAT, invFreq), 2 * invFreq.length));
-    } catch (KvPoolException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw callFailed("lckv_pool_shift", t);
     }
   }
 

@@ -33,8 +33,6 @@ final class NativeLibrary {
       FunctionDescriptor.of(I32, I64, I32, ADDRESS, I32, I32, I32, ADDRESS, ADDRESS));
   static final MethodHandle READ_SLOTS = bind("lckv_pool_read_slots",
       FunctionDescriptor.of(I32, I64, I32, ADDRESS, I32, I32, I32, ADDRESS, ADDRESS));
-  static final MethodHandle SHIFT = bind("lckv_pool_shift",
-      FunctionDescriptor.of(I32, I64, ADDRESS, I32, I32, I32, I32, ADDRESS, I32));
   private static final MethodHandle LAST_ERROR =
       bind("lckv_last_error", FunctionDescriptor.of(ADDRESS));
   private static final MethodHandle VERSION =

@@ -61,23 +61,6 @@ class KvPoolTest {
   }
 
   @Test
-  void shiftMovesValuesAndReRotatesKeys() {
-    float[] invFreq = {1f, 0.1f};
-    try (KvPool pool = KvPool.create(new PoolGeometry(1, 1, 4, 4), 4, PoolDtype.F32,
-        KvPool.HOST)) {
-      int[] table = {2, 0, 3};
-      float[] raw = {0.5f, -1f, 2f, 0.25f};
-      int from = 9;
-      int to = 3;
-      pool.writeSlots(0, table, from, new KvSlots(rope(raw, from, invFreq), new float[] {1, 2, 3, 4}));
-      pool.shift(table, from, to, 1, invFreq);
-      KvSlots moved = pool.readSlots(0, table, to, 1);
-      assertArrayEquals(rope(raw, to, invFreq), moved.keys(), 1e-5f);
-      assertArrayEquals(new float[] {1, 2, 3, 4}, moved.values());
-    }
-  }
-
-  @Test
   void failuresCarryTheLibrarysMessage() {
     var e = assertThrows(KvPoolException.class,
         () -> KvPool.create(GEOMETRY, 0, PoolDtype.F32, KvPool.HOST));

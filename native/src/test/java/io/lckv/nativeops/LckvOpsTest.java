@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
@@ -31,12 +32,22 @@ class LckvOpsTest {
   private static final int BS = 4;
   private static final int MAX_BLOCKS = 4;
 
-  /** One call's feeds: per sequence its committed length, its block table and sink count. */
-  private record Batch(int n, int[] lens, int[][] tables, int[] sinks, float[] q, float[] k,
-      float[] v) {
+  /**
+   * One call's feeds: per sequence its committed length, block table and StreamingLLM layout
+   * (sinks, recent offset, rope at read; native/README.md §2).
+   */
+  private record Batch(int n, int[] lens, int[][] tables, int[] sinks, int[] offsets,
+      int[] ropeAtRead, float[] q, float[] k, float[] v) {
 
     int size() {
       return lens.length;
+    }
+
+    /** The slot of cache entry {@code entry} of sequence {@code s}. */
+    int slotOf(int s, int entry) {
+      return entry < sinks[s]
+          ? entry
+          : Math.ceilDiv(sinks[s], BS) * BS + offsets[s] + entry - sinks[s];
     }
   }
 
@@ -82,6 +93,53 @@ class LckvOpsTest {
       float[] out = run(model, pool.handle(), batch, Set.of("out", "new_lens")).get("out");
 
       assertArrayEquals(naive(batch, committed, 0, 3), out, 1e-5f);
+    }
+  }
+
+  /**
+   * A streaming sequence (2 sinks, recent entries from slot 4 + 3, keys kept without rope) next
+   * to a plain one: attention rotates the streaming sequence's committed keys at their index,
+   * and the commit stores its new keys with the rope of their index taken off.
+   */
+  @Test
+  void streamingLayoutWithRopeAtRead() throws OrtException {
+    float[] invFreq = {1f, 0.1f, 0.01f, 0.001f};
+    var model = new AttentionCommitModel(H, KV_H, D, 0, 0, invFreq);
+    try (KvPool pool = KvPool.create(new PoolGeometry(1, KV_H, D, BS), 12, PoolDtype.F32,
+        KvPool.HOST)) {
+      Batch batch = batch(new Random(12), 2, new int[] {7, 5},
+          new int[][] {{9, 1, 10, 3}, {4, 5, -1, -1}}, new int[] {2, 0}, new int[] {3, 0},
+          new int[] {1, 0});
+      KvSlots[] committed = prefill(pool, batch, new Random(13));
+
+      float[] out = run(model, pool.handle(), batch, Set.of("out", "new_lens")).get("out");
+
+      assertArrayEquals(naive(batch, committed, 0, 0, invFreq), out, 1e-5f);
+      for (int t = 0; t < batch.n(); t++) {
+        int entry = batch.lens()[0] + t;
+        float[] stored = pool.readSlots(0, batch.tables()[0], batch.slotOf(0, entry), 1).keys();
+        for (int g = 0; g < KV_H; g++) {
+          float[] head = Arrays.copyOfRange(stored, g * D, (g + 1) * D);
+          float[] given = Arrays.copyOfRange(batch.k(), (t * KV_H + g) * D, (t * KV_H + g + 1) * D);
+          assertArrayEquals(given, KvPoolTest.rope(head, entry, invFreq), 1e-5f,
+              "entry " + entry + " head " + g + " is stored without its rope");
+        }
+      }
+    }
+  }
+
+  @Test
+  void badLayoutCallsNameTheInput() throws OrtException {
+    try (KvPool pool = KvPool.create(new PoolGeometry(1, KV_H, D, BS), 8, PoolDtype.F32,
+        KvPool.HOST)) {
+      Batch rope = batch(new Random(14), 1, new int[] {3}, new int[][] {{1, 2, -1, -1}},
+          new int[] {2}, new int[] {0}, new int[] {1});
+      assertOpError(new AttentionCommitModel(H, KV_H, D, 0, 0), pool.handle(), rope,
+          "lckv.Attention: input 'rope_at_read' entry 0 = 1 asks for rope at read time");
+      Batch offset = batch(new Random(14), 1, new int[] {3}, new int[][] {{1, 2, -1, -1}},
+          new int[] {2}, new int[] {BS}, new int[] {0});
+      assertOpError(new AttentionCommitModel(H, KV_H, D, 0, 0), pool.handle(), offset,
+          "lckv.Attention: input 'recent_offset' entry 0 = 4 must be in 0..3");
     }
   }
 
@@ -169,6 +227,8 @@ class LckvOpsTest {
         feeds.put("cache_lens", ints(batch.lens(), reshaped.getOrDefault("cache_lens",
             new long[] {b, 1})));
         feeds.put("sinks", ints(batch.sinks(), new long[] {b}));
+        feeds.put("recent_offset", ints(batch.offsets(), new long[] {b}));
+        feeds.put("rope_at_read", ints(batch.ropeAtRead(), new long[] {b}));
         try (OrtSession.Result result = session.run(feeds, outputs)) {
           Map<String, float[]> values = new HashMap<>();
           for (var entry : result) {
@@ -186,23 +246,45 @@ class LckvOpsTest {
 
   private static Batch batch(Random random, int n, int[] lens, int[][] tables, int[] sinks) {
     int b = lens.length;
-    return new Batch(n, lens, tables, sinks, gaussian(random, b * n * H * D),
+    return batch(random, n, lens, tables, sinks, new int[b], new int[b]);
+  }
+
+  private static Batch batch(Random random, int n, int[] lens, int[][] tables, int[] sinks,
+      int[] offsets, int[] ropeAtRead) {
+    int b = lens.length;
+    return new Batch(n, lens, tables, sinks, offsets, ropeAtRead, gaussian(random, b * n * H * D),
         gaussian(random, b * n * KV_H * D), gaussian(random, b * n * KV_H * D));
   }
 
-  /** Writes random committed K/V for every sequence's slots 0..len-1 and returns them. */
+  /**
+   * Writes random committed K/V for every sequence's entries 0..len-1 at their slots and returns
+   * them (for a rope-at-read sequence the keys as stored: without rope).
+   */
   private static KvSlots[] prefill(KvPool pool, Batch batch, Random random) {
     KvSlots[] committed = new KvSlots[batch.size()];
+    int width = KV_H * D;
     for (int s = 0; s < batch.size(); s++) {
-      int floats = batch.lens()[s] * KV_H * D;
+      int floats = batch.lens()[s] * width;
       committed[s] = new KvSlots(gaussian(random, floats), gaussian(random, floats));
-      pool.writeSlots(0, batch.tables()[s], 0, committed[s]);
+      for (int j = 0; j < batch.lens()[s]; j++) {
+        pool.writeSlots(0, batch.tables()[s], batch.slotOf(s, j), new KvSlots(
+            Arrays.copyOfRange(committed[s].keys(), j * width, (j + 1) * width),
+            Arrays.copyOfRange(committed[s].values(), j * width, (j + 1) * width)));
+      }
     }
     return committed;
   }
 
-  /** native/README.md §3.1 in float64: committed slots then the working keys, masked. */
   private static float[] naive(Batch batch, KvSlots[] committed, int nodiag, int window) {
+    return naive(batch, committed, nodiag, window, new float[0]);
+  }
+
+  /**
+   * native/README.md §3.1 in float64: committed entries then the working keys, masked; the
+   * committed keys of a rope-at-read sequence rotated at their index first.
+   */
+  private static float[] naive(Batch batch, KvSlots[] committed, int nodiag, int window,
+      float[] invFreq) {
     int n = batch.n();
     float[] out = new float[batch.size() * n * H * D];
     for (int s = 0; s < batch.size(); s++) {
@@ -221,9 +303,16 @@ class LckvOpsTest {
               scores[j] = Double.NEGATIVE_INFINITY;
               continue;
             }
+            float[] key = new float[D];
+            for (int d = 0; d < D; d++) {
+              key[d] = key(batch, committed, s, j, g, d, true);
+            }
+            if (j < len && batch.ropeAtRead()[s] == 1) {
+              key = KvPoolTest.rope(key, j, invFreq);
+            }
             double dot = 0;
             for (int d = 0; d < D; d++) {
-              dot += batch.q()[qOff + d] * key(batch, committed, s, j, g, d, true);
+              dot += batch.q()[qOff + d] * key[d];
             }
             scores[j] = dot / Math.sqrt(D);
             max = Math.max(max, scores[j]);

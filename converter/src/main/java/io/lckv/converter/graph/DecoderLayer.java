@@ -54,15 +54,15 @@ final class DecoderLayer {
     String q = step.rope().rotate(graph, codec.linear(graph, x, weights.qProj()), dims.numHeads());
     Optional<Kv> fresh = weights.kv().map(kv -> project(graph, x, kv));
     Kv read = layer.source() == layer.index() ? fresh.orElseThrow() : kvOf.apply(layer.source());
-    String attention = graph.node("Attention").domain(OpLibrary.DOMAIN)
-        .in(q, read.keys(), read.values(), step.pool(), step.blockTable(), step.cacheLens(),
-            step.sinks())
+    String attention = step.ropeAttributes(graph.node("Attention").domain(OpLibrary.DOMAIN)
+        .in(q, read.keys(), read.values(), step.pool(), step.blockTable(), step.cacheLens())
+        .in(step.layout())
         .attr("kv_layer", (long) layout.kvLayers().indexOf(layer.source()))
         .attr("num_heads", (long) dims.numHeads())
         .attr("num_kv_heads", (long) dims.numKvHeads())
         .attr("head_dim", (long) dims.headDim())
         .attr("nodiag", layer.nodiag() ? 1L : 0L)
-        .attr("window", (long) layer.window().orElse(0))
+        .attr("window", (long) layer.window().orElse(0)))
         .out();
     String afterAttention = graph.add(h, codec.linear(graph, attention, weights.oProj()));
     String y = rmsNorm(graph, afterAttention, writer.float32(weights.postAttentionNorm()));

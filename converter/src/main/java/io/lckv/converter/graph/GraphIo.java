@@ -14,8 +14,8 @@ public final class GraphIo {
   /** int64 [batch, new_tokens]: the new tokens. */
   public static final String INPUT_IDS = "input_ids";
   /**
-   * int64 [batch, new_tokens]: rope positions of the new tokens, which are their cache positions
-   * (cache_lens + i; in StreamingLLM mode indices within the kept cache).
+   * int64 [batch, new_tokens]: rope positions of the new tokens, which are their cache entry
+   * indices: cache_lens + i (in StreamingLLM mode indices within the kept cache).
    */
   public static final String POSITIONS = "positions";
   /** int64 []: the KvPool handle. */
@@ -24,8 +24,22 @@ public final class GraphIo {
   public static final String BLOCK_TABLE = "block_table";
   /** int32 [batch, 1]: committed cache length of each sequence before this call. */
   public static final String CACHE_LENS = "cache_lens";
-  /** int32 [batch]: StreamingLLM sinks kept visible to windowed layers; 0 = off. */
+  /**
+   * int32 [batch]: StreamingLLM sinks S: the first S entries keep slots of their own, the rest
+   * follow after the sink blocks (native/README.md §2), and windowed layers keep seeing the sinks;
+   * 0 without StreamingLLM.
+   */
   public static final String SINKS = "sinks";
+  /**
+   * int32 [batch]: slot offset of entry S after the sink blocks, 0 … block_size − 1, bumped by
+   * StreamingLLM eviction (native/README.md §2); 0 without StreamingLLM.
+   */
+  public static final String RECENT_OFFSET = "recent_offset";
+  /**
+   * int32 [batch]: 1 for StreamingLLM sequences, from their first step: the pool keeps their keys
+   * without rope and attention rotates them at their current index, so eviction moves nothing.
+   */
+  public static final String ROPE_AT_READ = "rope_at_read";
   /** int64 []: P, the pass count of every cyclic group this call (spec §4); 1 for decode. */
   public static final String PASSES = "passes";
   /**
@@ -58,6 +72,8 @@ public final class GraphIo {
         TensorSpec.of(BLOCK_TABLE, DataType.INT32, "batch", "max_blocks"),
         TensorSpec.of(CACHE_LENS, DataType.INT32, "batch", 1L),
         TensorSpec.of(SINKS, DataType.INT32, "batch"),
+        TensorSpec.of(RECENT_OFFSET, DataType.INT32, "batch"),
+        TensorSpec.of(ROPE_AT_READ, DataType.INT32, "batch"),
         TensorSpec.of(PASSES, DataType.INT64),
         TensorSpec.of(LOGITS_FROM, DataType.INT64));
   }

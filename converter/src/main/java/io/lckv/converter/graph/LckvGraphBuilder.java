@@ -141,8 +141,9 @@ public final class LckvGraphBuilder {
         .attr("value", TensorProto.newBuilder().setDataType(DataType.FLOAT_VALUE).addDims(1)
             .setRawData(ByteString.copyFrom(new byte[4])).build())
         .out();
-    return new StepValues(GraphIo.POOL, GraphIo.BLOCK_TABLE, GraphIo.CACHE_LENS, GraphIo.SINKS,
-        rope, zeros);
+    return new StepValues(GraphIo.POOL, GraphIo.BLOCK_TABLE, GraphIo.CACHE_LENS,
+        new String[] {GraphIo.SINKS, GraphIo.RECENT_OFFSET, GraphIo.ROPE_AT_READ}, rope, invFreq,
+        zeros);
   }
 
   private String writeOnce(DecoderLayer layer, LayerGroup.Once group, String h) {
@@ -181,12 +182,13 @@ public final class LckvGraphBuilder {
     for (int slot = 0; slot < layout.kvLayers().size(); slot++) {
       int t = layout.kvLayers().get(slot);
       Kv kv = finalKv.get(t);
-      var node = main.node("KvCommit").domain(OpLibrary.DOMAIN)
+      var node = step.ropeAttributes(main.node("KvCommit").domain(OpLibrary.DOMAIN)
           .in(kv.keys(), kv.values(), step.pool(), step.blockTable(), step.cacheLens())
+          .in(step.layout())
           .in(readsDone.get(t).toArray(String[]::new))
           .attr("kv_layer", (long) slot)
           .attr("num_kv_heads", (long) dims.numKvHeads())
-          .attr("head_dim", (long) dims.headDim());
+          .attr("head_dim", (long) dims.headDim()));
       if (previous != null) {
         node.in(previous);
       }

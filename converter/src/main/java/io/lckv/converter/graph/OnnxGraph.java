@@ -147,6 +147,16 @@ final class OnnxGraph {
       return this;
     }
 
+    Node attr(String name, float[] values) {
+      var attribute = AttributeProto.newBuilder().setName(name)
+          .setType(AttributeProto.AttributeType.FLOATS);
+      for (float value : values) {
+        attribute.addFloats(value);
+      }
+      node.addAttribute(attribute);
+      return this;
+    }
+
     Node attr(String name, TensorProto tensor) {
       node.addAttribute(AttributeProto.newBuilder().setName(name)
           .setType(AttributeProto.AttributeType.TENSOR).setT(tensor));

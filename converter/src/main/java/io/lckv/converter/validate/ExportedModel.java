@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lckv.converter.StrictJson;
 import io.lckv.converter.output.RuntimeConfig;
+import io.lckv.converter.reference.StreamingLlm;
 import io.lckv.nativeops.KvPool;
 import io.lckv.nativeops.OpLibrary;
 import io.lckv.nativeops.PoolDtype;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A converted model folder opened with ONNX Runtime's CPU EP and the lckv op library, as the
@@ -22,13 +24,17 @@ import java.nio.file.Path;
 public final class ExportedModel implements AutoCloseable {
 
   static final int BLOCK_SIZE = 16;
+  /**
+   * Small blocks for StreamingLLM sequences, so that even a short stream drops blocks and wraps
+   * its recent offset: every step of the engine's layout gets exercised.
+   */
+  static final int STREAMING_BLOCK_SIZE = 4;
 
   private final OrtSession session;
   private final int vocab;
   private final int kvLayers;
   private final int kvHeads;
   private final int headDim;
-  private final float[] invFreq;
 
   private ExportedModel(OrtSession session, JsonNode config) {
     this.session = session;
@@ -36,11 +42,6 @@ public final class ExportedModel implements AutoCloseable {
     this.kvLayers = config.get("kv_layers").size();
     this.kvHeads = config.at("/dimensions/num_key_value_heads").intValue();
     this.headDim = config.at("/dimensions/head_dim").intValue();
-    JsonNode freq = config.at("/rope/inv_freq");
-    this.invFreq = new float[freq.size()];
-    for (int i = 0; i < invFreq.length; i++) {
-      invFreq[i] = freq.get(i).floatValue();
-    }
   }
 
   public static ExportedModel open(Path folder) throws OrtException {
@@ -62,10 +63,23 @@ public final class ExportedModel implements AutoCloseable {
 
   /** A new empty sequence with room for {@code capacity} tokens in a pool of its own. */
   public ExportedSequence newSequence(int capacity, PoolDtype dtype) {
-    int blocks = (capacity + BLOCK_SIZE - 1) / BLOCK_SIZE;
-    KvPool pool = KvPool.create(new PoolGeometry(kvLayers, kvHeads, headDim, BLOCK_SIZE), blocks,
-        dtype, KvPool.HOST);
-    return new ExportedSequence(session, pool, vocab, invFreq);
+    return new ExportedSequence(session, pool(Math.ceilDiv(capacity, BLOCK_SIZE), BLOCK_SIZE, dtype),
+        vocab, Optional.empty());
+  }
+
+  /**
+   * A new empty StreamingLLM sequence (spec §5), which may run for ever in the blocks its window
+   * needs.
+   */
+  public ExportedSequence newStreamingSequence(StreamingLlm streaming, PoolDtype dtype) {
+    int blocks = ExportedSequence.streamingBlocks(streaming, STREAMING_BLOCK_SIZE);
+    return new ExportedSequence(session, pool(blocks, STREAMING_BLOCK_SIZE, dtype), vocab,
+        Optional.of(streaming));
+  }
+
+  private KvPool pool(int blocks, int blockSize, PoolDtype dtype) {
+    return KvPool.create(new PoolGeometry(kvLayers, kvHeads, headDim, blockSize), blocks, dtype,
+        KvPool.HOST);
   }
 
   public int vocab() {

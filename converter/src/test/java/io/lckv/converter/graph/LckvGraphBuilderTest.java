@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lckv.converter.checkpoint.DType;
+import io.lckv.converter.config.ConfigReader;
 import io.lckv.converter.fixtures.SafetensorsWriter;
 import io.lckv.converter.fixtures.TinyModel;
 import io.lckv.converter.model.ValidatedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,13 +99,47 @@ class LckvGraphBuilderTest {
     assertEquals(1, attribute(second, "kv_layer").getI());
     // Layer 0 is read once, by itself, outside the loop.
     String layer0Read = nodes(graph, "Attention").getFirst().getOutput(0);
-    assertEquals(List.of(layer0Read), first.getInputList().subList(5, first.getInputCount()));
+    assertEquals(List.of(layer0Read), first.getInputList().subList(8, first.getInputCount()));
     // Layer 3 is read inside the loop: the commit waits for the loop, then for commit 0.
     NodeProto loop = nodes(graph, "Loop").getFirst();
     assertEquals(List.of(loop.getOutput(2), first.getOutput(0)),
-        second.getInputList().subList(5, second.getInputCount()));
+        second.getInputList().subList(8, second.getInputCount()));
     assertEquals(loop.getOutput(0), second.getInput(0), "the last pass's keys");
     assertEquals(GraphIo.NEW_LENS, second.getOutput(0));
+  }
+
+  @Test
+  void everyLckvNodeTakesTheStreamingLayoutAndTheModelsRope() throws IOException {
+    ModelProto model = build(false, WeightFormat.FP32);
+    GraphProto graph = model.getGraph();
+    List<String> layout = List.of(GraphIo.SINKS, GraphIo.RECENT_OFFSET, GraphIo.ROPE_AT_READ);
+    List<NodeProto> attention = new ArrayList<>(nodes(graph, "Attention"));
+    attention.addAll(nodes(attribute(nodes(graph, "Loop").getFirst(), "body").getG(), "Attention"));
+    List<NodeProto> commits = nodes(graph, "KvCommit");
+    assertEquals(4, attention.size());
+    float[] invFreq = RopeFrequencies.of(
+        ConfigReader.read(tmp.resolve("checkpoint").resolve("config.json")));
+    for (NodeProto node : attention) {
+      assertEquals(layout, node.getInputList().subList(6, 9), node.getName());
+    }
+    for (NodeProto node : commits) {
+      assertEquals(layout, node.getInputList().subList(5, 8), node.getName());
+    }
+    for (NodeProto node : concat(attention, commits)) {
+      AttributeProto freq = attribute(node, "rope_inv_freq");
+      assertEquals(AttributeProto.AttributeType.FLOATS, freq.getType());
+      assertEquals(invFreq.length, freq.getFloatsCount());
+      for (int c = 0; c < invFreq.length; c++) {
+        assertEquals(Float.floatToIntBits(invFreq[c]), Float.floatToIntBits(freq.getFloats(c)));
+      }
+      assertEquals(2L * invFreq.length, attribute(node, "rotary_dim").getI());
+    }
+  }
+
+  private static List<NodeProto> concat(List<NodeProto> a, List<NodeProto> b) {
+    var all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   @Test

@@ -161,6 +161,8 @@ class BatchedRunTest {
       feeds.put(GraphIo.BLOCK_TABLE, OnnxTensor.createTensor(ENV, tables));
       feeds.put(GraphIo.CACHE_LENS, OnnxTensor.createTensor(ENV, cacheLens));
       feeds.put(GraphIo.SINKS, OnnxTensor.createTensor(ENV, new int[b]));
+      feeds.put(GraphIo.RECENT_OFFSET, OnnxTensor.createTensor(ENV, new int[b]));
+      feeds.put(GraphIo.ROPE_AT_READ, OnnxTensor.createTensor(ENV, new int[b]));
       feeds.put(GraphIo.PASSES, OnnxTensor.createTensor(ENV, passes));
       feeds.put(GraphIo.LOGITS_FROM, OnnxTensor.createTensor(ENV, logitsFrom));
       try (OrtSession.Result result = session.run(feeds)) {

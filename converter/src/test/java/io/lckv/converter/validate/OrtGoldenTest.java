@@ -15,6 +15,7 @@ import io.lckv.converter.golden.PromptGolden;
 import io.lckv.converter.golden.StreamingGolden;
 import io.lckv.converter.golden.LogitDeviation;
 import io.lckv.converter.graph.WeightFormat;
+import io.lckv.converter.reference.StreamingLlm;
 import io.lckv.nativeops.PoolDtype;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every golden fixture converted in every weight format and run through ONNX Runtime with the
  * lckv ops and a KvPool, against the Python reference's float64 logits: each prompt in both pass
  * modes on an empty cache, the 16 greedy decode steps through the pool, and the StreamingLLM runs
- * with eviction by {@code KvPool.shift}.
+ * laid out as the engine lays them out, evicting by bookkeeping with rope at read time.
  *
  * <p>Bounds: fp32 1e-4. fp16 1e-4 where the checkpoint is float16 or bfloat16 (those convert to
  * float16 exactly), else the fp16 tolerance of {@link ValidationTolerance}; int8 its tolerance.
@@ -93,28 +94,24 @@ class OrtGoldenTest {
     try (ExportedModel model = ExportedModel.open(ConvertedFixtures.of(golden, format));
         ExportedSequence sequence = model.newSequence(64, PoolDtype.F32)) {
       GreedyGolden run = golden.decode();
-      double worst = replay(run, sequence, fixture, format, token -> {});
+      double worst = replay(run, sequence, fixture, format);
       report(fixture, format, "decode", worst, -1);
     }
   }
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("streamingCases")
-  void streamingLlmEvictsWithShift(GoldenFixture fixture, WeightFormat format)
+  void streamingLlmEvictsByBookkeepingWithRopeAtRead(GoldenFixture fixture, WeightFormat format)
       throws OrtException {
     Golden golden = fixture.load();
     StreamingGolden streaming = golden.streaming().orElseThrow();
     try (ExportedModel model = ExportedModel.open(ConvertedFixtures.of(golden, format));
-        ExportedSequence sequence = model.newSequence(streaming.window(), PoolDtype.F32)) {
-      double worst = replay(streaming.run(), sequence, fixture, format,
-          n -> sequence.makeRoom(n, streaming.sinks(), streaming.window()));
+        ExportedSequence sequence = model.newStreamingSequence(
+            new StreamingLlm(streaming.sinks(), streaming.window()), PoolDtype.F32)) {
+      double worst = replay(streaming.run(), sequence, fixture, format);
       assertEquals(streaming.window(), sequence.length(), "the window stays full");
       report(fixture, format, "streaming", worst, -1);
     }
-  }
-
-  private interface BeforeCall {
-    void newTokens(int n);
   }
 
   /**
@@ -122,14 +119,12 @@ class OrtGoldenTest {
    * sides see the same tokens). Where the bound is exact, the greedy choices must agree too.
    */
   private static double replay(GreedyGolden run, ExportedSequence sequence,
-      GoldenFixture fixture, WeightFormat format, BeforeCall beforeCall) throws OrtException {
-    beforeCall.newTokens(run.promptIds().length);
+      GoldenFixture fixture, WeightFormat format) throws OrtException {
     float[][] prefill = sequence.forward(longs(run.promptIds()), run.promptIds().length);
     int[] chosen = new int[run.steps()];
     double worst = 0;
     int agreed = LogitDeviation.argmax(prefill[prefill.length - 1]) == run.inputIds()[0] ? 1 : 0;
     for (int k = 0; k < run.steps(); k++) {
-      beforeCall.newTokens(1);
       float[] logits = sequence.decode(run.inputIds()[k]);
       worst = Math.max(worst, LogitDeviation.max(run.logits()[k], logits));
       chosen[k] = LogitDeviation.argmax(logits);
