@@ -7,6 +7,8 @@ import io.lckv.converter.golden.Golden;
 import io.lckv.converter.golden.GoldenFixture;
 import io.lckv.converter.golden.GreedyGolden;
 import io.lckv.converter.golden.PromptGolden;
+import io.lckv.converter.golden.StreamingGolden;
+import io.lckv.engine.kv.StreamingWindow;
 import io.lckv.engine.model.FixtureModels;
 import io.lckv.engine.model.OrtModelRunner;
 import io.lckv.engine.runner.PrefillMode;
@@ -63,6 +65,35 @@ class OrtEngineGoldenTest {
       }
       assertEquals(0.0, engine.stats().kvUsage(), "blocks left in the pool");
       assertEquals(0, engine.stats().running());
+    }
+  }
+
+  static List<GoldenFixture> streamingFixtures() {
+    return FixtureModels.all().stream().filter(f -> f.load().streaming().isPresent()).toList();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("streamingFixtures")
+  void streamingRequestsReproduceTheReferencesEvictions(GoldenFixture fixture) throws Exception {
+    Golden golden = fixture.load();
+    StreamingGolden streaming = golden.streaming().orElseThrow();
+    GreedyGolden run = streaming.run();
+    try (var runner = OrtModelRunner.open(FixtureModels.converted(golden),
+            FixtureModels.exactOptions(4 << 20));
+        var engine = Engine.start(runner, new IdTokenizer(), CONFIG)) {
+      List<Integer> expected = untilEos(run, runner.spec().eosTokenIds());
+      var window = new StreamingWindow(streaming.sinks(), streaming.window());
+      var request = new GenerationRequest(run.promptIds(),
+          SamplingParams.greedy(Math.max(1, expected.size())), PrefillMode.EXACT,
+          Optional.of(window));
+      // Beside a plain request, so the batch mixes keys stored with and without rope.
+      GenerationHandle plain = submit(engine, golden.decode().promptIds(), 17);
+      GenerationHandle windowed =
+          assertInstanceOf(SubmitResult.Accepted.class, engine.submit(request)).handle();
+      assertEquals(expected, Outcome.await(windowed).tokens(), fixture + " streaming");
+      assertEquals(untilEos(golden.decode(), runner.spec().eosTokenIds()),
+          Outcome.await(plain).tokens(), fixture + " plain beside it");
+      assertEquals(0.0, engine.stats().kvUsage(), "blocks left in the pool");
     }
   }
 

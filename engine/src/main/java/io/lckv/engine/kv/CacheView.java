@@ -25,6 +25,9 @@ import java.util.Optional;
  *     sink blocks; grows as entries are evicted and wraps when a whole block is dropped
  * @param committed entries already in the cache after {@code eviction} was applied
  * @param eviction entries to drop before writing (present only for StreamingLLM requests)
+ * @param streaming the sequence has a StreamingLLM window, so the runner keeps its keys without
+ *     rope and rotates them at their current index when they are read: evictions lower the index
+ *     of every later entry, and keys stored with the rope of their first index would go stale
  */
 public record CacheView(
     int[] blockTable,
@@ -32,7 +35,8 @@ public record CacheView(
     int sinkTokens,
     int recentOffset,
     KvLength committed,
-    Optional<KvEviction> eviction) {
+    Optional<KvEviction> eviction,
+    boolean streaming) {
 
   public CacheView {
     blockTable = blockTable.clone();

@@ -95,7 +95,8 @@ final class SequenceBlocks {
         sinkTokens,
         recentOffset,
         new KvLength.Uniform(length),
-        evicted > 0 ? Optional.of(new KvEviction(sinkTokens, evicted)) : Optional.empty());
+        evicted > 0 ? Optional.of(new KvEviction(sinkTokens, evicted)) : Optional.empty(),
+        windowTokens != Long.MAX_VALUE);
   }
 
   /** The runner wrote the prepared entries. */

@@ -32,6 +32,11 @@ import java.util.TreeSet;
  * the paged KV pool the graph's attention and commit ops read and write. The engine's block
  * tables index that pool directly, so a step moves only token ids, tables and logits between
  * Java and the graph; the cache itself never leaves the native pool.
+ *
+ * <p>StreamingLLM needs nothing here beyond the inputs: the ops lay a sequence's entries out as
+ * {@link io.lckv.engine.kv.CacheView} does (sinks, recent offset) and, for a streaming sequence,
+ * keep its keys without rope and rotate them at their current index when read, so an eviction the
+ * engine did by dropping blocks needs no native call.
  */
 public final class OrtModelRunner implements ModelRunner, AutoCloseable {
 
@@ -106,13 +111,6 @@ public final class OrtModelRunner implements ModelRunner, AutoCloseable {
   }
 
   private SequenceLogits[] run(StepCall call) throws RunnerException {
-    for (SequenceStep s : call.sequences()) {
-      if (s.cache().sinkTokens() > 0 || s.cache().recentOffset() > 0
-          || s.cache().eviction().isPresent()) {
-        throw new RunnerException("sequence " + s.sequenceId()
-            + ": StreamingLLM windows are not supported by this op library's graph inputs yet");
-      }
-    }
     Set<String> fetch = new HashSet<>(List.of(GraphIo.LOGITS, GraphIo.NEW_LENS));
     if (call.allRows()) {
       fetch.add(GraphIo.LOGITS_ALL);

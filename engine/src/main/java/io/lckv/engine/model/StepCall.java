@@ -76,6 +76,8 @@ record StepCall(List<Integer> batchIndices, List<SequenceStep> sequences) {
     int[] tables = new int[b * width];
     Arrays.fill(tables, -1);
     int[] sinks = new int[b];
+    int[] recentOffsets = new int[b];
+    int[] ropeAtRead = new int[b];
     for (int s = 0; s < b; s++) {
       SequenceStep step = sequences.get(s);
       int[] tokens = step.tokenIds();
@@ -88,6 +90,8 @@ record StepCall(List<Integer> batchIndices, List<SequenceStep> sequences) {
       int[] table = cache.blockTable();
       System.arraycopy(table, 0, tables, s * width, table.length);
       sinks[s] = cache.sinkTokens();
+      recentOffsets[s] = cache.recentOffset();
+      ropeAtRead[s] = cache.streaming() ? 1 : 0;
     }
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
@@ -101,6 +105,10 @@ record StepCall(List<Integer> batchIndices, List<SequenceStep> sequences) {
       feeds.put(GraphIo.CACHE_LENS, OnnxTensor.createTensor(env, IntBuffer.wrap(cacheLengths()),
           new long[] {b, 1}));
       feeds.put(GraphIo.SINKS, OnnxTensor.createTensor(env, IntBuffer.wrap(sinks),
+          new long[] {b}));
+      feeds.put(GraphIo.RECENT_OFFSET, OnnxTensor.createTensor(env,
+          IntBuffer.wrap(recentOffsets), new long[] {b}));
+      feeds.put(GraphIo.ROPE_AT_READ, OnnxTensor.createTensor(env, IntBuffer.wrap(ropeAtRead),
           new long[] {b}));
       feeds.put(GraphIo.PASSES, OnnxTensor.createTensor(env,
           (long) sequences.getFirst().passes()));

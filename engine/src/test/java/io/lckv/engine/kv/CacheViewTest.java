@@ -10,7 +10,8 @@ class CacheViewTest {
 
   @Test
   void withoutAWindowEntryIIsSlotI() {
-    var view = new CacheView(new int[] {7, 3}, 4, 0, 0, new KvLength.Uniform(5), Optional.empty());
+    var view = new CacheView(new int[] {7, 3}, 4, 0, 0, new KvLength.Uniform(5), Optional.empty(),
+        false);
     assertEquals(5, view.slotOf(5));
     assertEquals(7, view.blockOf(3));
     assertEquals(3, view.blockOf(4));
@@ -22,7 +23,8 @@ class CacheViewTest {
   void sinksKeepTheirBlockAndRecentEntriesStartAfterTheOffset() {
     // 2 sinks in block 9 (slots 2..3 unused), recent entries from offset 3 of block 5, then block 6.
     var view =
-        new CacheView(new int[] {9, 5, 6}, 4, 2, 3, new KvLength.Uniform(4), Optional.empty());
+        new CacheView(new int[] {9, 5, 6}, 4, 2, 3, new KvLength.Uniform(4), Optional.empty(),
+            true);
     assertEquals(1, view.sinkBlocks());
     assertEquals(9, view.blockOf(1));
     assertEquals(1, view.offsetOf(1));
@@ -35,7 +37,7 @@ class CacheViewTest {
   @Test
   void theBlockTableIsCopiedBothWays() {
     int[] table = {1, 2};
-    var view = new CacheView(table, 4, 0, 0, new KvLength.Uniform(0), Optional.empty());
+    var view = new CacheView(table, 4, 0, 0, new KvLength.Uniform(0), Optional.empty(), false);
     table[0] = 99;
     view.blockTable()[1] = 99;
     assertEquals(1, view.blockOf(0));

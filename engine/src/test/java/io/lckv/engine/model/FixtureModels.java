@@ -50,7 +50,8 @@ public final class FixtureModels {
     for (int b = 0; b < blocks; b++) {
       table[b] = first + b;
     }
-    return new CacheView(table, blockSize, 0, 0, new KvLength.Uniform(0), Optional.empty());
+    return new CacheView(table, blockSize, 0, 0, new KvLength.Uniform(0), Optional.empty(),
+        false);
   }
 
   static PrintStream quiet() {

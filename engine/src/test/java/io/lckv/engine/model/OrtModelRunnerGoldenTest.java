@@ -131,7 +131,8 @@ class OrtModelRunnerGoldenTest {
 
     private CacheView view() {
       int[] table = IntStream.range(firstBlock, firstBlock + 8).toArray();
-      return new CacheView(table, BLOCK, 0, 0, new KvLength.Uniform(length), Optional.empty());
+      return new CacheView(table, BLOCK, 0, 0, new KvLength.Uniform(length), Optional.empty(),
+          false);
     }
   }
 }

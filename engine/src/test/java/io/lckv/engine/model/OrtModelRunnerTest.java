@@ -41,7 +41,7 @@ class OrtModelRunnerTest {
     try (var runner = OrtModelRunner.open(folder, FixtureModels.exactOptions(1 << 20))) {
       int outside = runner.spec().pool().blocks() + 5;
       var cache = new CacheView(new int[] {outside}, 16, 0, 0, new KvLength.Uniform(3),
-          Optional.empty());
+          Optional.empty(), false);
       var step = new SequenceStep(7, new int[] {1}, new int[] {3}, cache, PrefillMode.EXACT, 1,
           LogitsRows.LAST);
       var e = assertThrows(RunnerException.class, () -> runner.step(new StepBatch(List.of(step))));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StepBatchTest {
 
   private static final CacheView CACHE =
-      new CacheView(new int[] {0}, 16, 0, 0, new KvLength.Uniform(0), Optional.empty());
+      new CacheView(new int[] {0}, 16, 0, 0, new KvLength.Uniform(0), Optional.empty(), false);
 
   private static SequenceStep step(long id, int tokens, int passes) {
     int[] ids = new int[tokens];
