@@ -29,8 +29,11 @@ import java.util.function.Predicate;
  *
  * <p>Every step checks the engine's side of the {@link ModelRunner} contract and throws {@link
  * AssertionError} when it is broken.
+ *
+ * <p>Public, and published in the engine's test jar, so that the server's tests run the real
+ * engine over it rather than over a copy.
  */
-final class PagedFakeRunner implements ModelRunner {
+public final class PagedFakeRunner implements ModelRunner {
 
   public static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz .,!?0123456789";
   public static final int EOS = ALPHABET.length();
