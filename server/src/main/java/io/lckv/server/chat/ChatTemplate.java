@@ -10,11 +10,13 @@ import io.lckv.server.model.TokenizerConfig;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * Turns a conversation into prompt text with the model's Jinja {@code chat_template}, the way
- * transformers' {@code apply_chat_template} does: blocks trimmed and left-stripped, variables
+ * transformers' {@code apply_chat_template} does: Jinja's {@code trim_blocks} and {@code
+ * lstrip_blocks} on, variables
  * {@code messages}, {@code add_generation_prompt} (always true: the model answers next), {@code
  * bos_token} and {@code eos_token} where the model has them, and a {@code raise_exception}
  * function. Thread-safe.
@@ -34,10 +36,16 @@ public final class ChatTemplate {
   private final String source;
   private final Map<String, Object> specialTokens = new HashMap<>();
 
+  /**
+   * Jinja's {@code lstrip_blocks} removes the spaces and tabs before a block or comment tag only
+   * when nothing else precedes it on its line; Jinjava's option removes them everywhere ({@code
+   * "x. {% endfor %}"} would lose its space), so the source is stripped here instead.
+   */
+  private static final Pattern LSTRIP_BLOCKS = Pattern.compile("(?m)^[ \\t]+(?=\\{[%#])");
+
   private ChatTemplate(String source, TokenizerConfig config) {
-    this.source = source;
-    this.jinjava =
-        new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+    this.source = LSTRIP_BLOCKS.matcher(source).replaceAll("");
+    this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).build());
     jinjava
         .getGlobalContext()
         .registerFunction(
