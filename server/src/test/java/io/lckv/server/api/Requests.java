@@ -6,24 +6,24 @@ import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 
 /** Short ways to post JSON to the API in tests. */
-final class Requests {
+public final class Requests {
 
   private Requests() {}
 
-  static ValidatableResponse post(String path, String json) {
+  public static ValidatableResponse post(String path, String json) {
     return given().contentType(ContentType.JSON).body(json).post(path).then().log().ifValidationFails();
   }
 
-  static ValidatableResponse complete(String json) {
+  public static ValidatableResponse complete(String json) {
     return post("/v1/completions", json);
   }
 
-  static ValidatableResponse chat(String json) {
+  public static ValidatableResponse chat(String json) {
     return post("/v1/chat/completions", json);
   }
 
   /** A 400 naming {@code param}, in OpenAI's error shape. */
-  static ValidatableResponse invalid(ValidatableResponse response, String param) {
+  public static ValidatableResponse invalid(ValidatableResponse response, String param) {
     return response
         .statusCode(400)
         .contentType(ContentType.JSON)
