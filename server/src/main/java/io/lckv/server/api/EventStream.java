@@ -14,7 +14,7 @@ import java.util.Optional;
  * A generation streamed as server-sent events exactly as OpenAI writes them: each chunk as {@code
  * data: <json>} and a blank line, flushed as soon as the engine has it, then {@code data:
  * [DONE]}. A failure after the stream has begun is sent as an {@code error} object before [DONE].
- * A client that goes away, noticed on a write or while waiting, cancels the request.
+ * A client that goes away cancels the request ({@link Generation} watches the connection).
  */
 final class EventStream implements StreamingOutput {
 

@@ -58,7 +58,9 @@ final class Generation {
 
   /** The next event; empty when the client has gone away (the request is then cancelled). */
   Optional<GenerationEvent> next() throws InterruptedException {
-    while (true) {
+    // Checked before every event, not only when none comes: writes to a closed connection do
+    // not fail, so a stream whose tokens keep coming would otherwise run to its end.
+    while (!clientGone.getAsBoolean()) {
       Optional<GenerationEvent> event = handle.nextEvent(CLIENT_CHECK);
       if (event.isPresent()) {
         if (event.get() instanceof GenerationEvent.Finished end) {
@@ -66,11 +68,9 @@ final class Generation {
         }
         return event;
       }
-      if (clientGone.getAsBoolean()) {
-        abandon();
-        return Optional.empty();
-      }
     }
+    abandon();
+    return Optional.empty();
   }
 
   /**
