@@ -56,9 +56,10 @@ public class FakeModelBackend implements ModelBackend {
     return runner;
   }
 
-  /** Back to the state {@link #open} left: no end token, no delay. */
+  /** Back to the state {@link #open} left: no end token, no delay, no failures. */
   public void reset() {
     runner.eosLogit(Float.NEGATIVE_INFINITY);
     runner.onStep(() -> {});
+    runner.failWhen(batch -> failSteps);
   }
 }

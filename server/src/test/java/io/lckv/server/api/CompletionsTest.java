@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lckv.engine.PagedFakeRunner;
+import io.lckv.engine.runner.StepBatch;
 import io.lckv.server.FakeModelBackend;
 import io.lckv.server.FakeModelProfile;
 import io.lckv.server.TestServer;
@@ -313,5 +314,22 @@ class CompletionsTest {
     complete("{\"model\": \"fake-model\", \"prompt\": \"abc\", \"max_tokens\": 1, \"service_tier\": \"auto\"}")
         .statusCode(200)
         .body("$", not(hasKey("service_tier")));
+  }
+
+  @Test
+  void aModelFailureIsAServerErrorWholeOrInTheStream() {
+    backend.runner().failWhen(StepBatch::isDecode);
+    complete("{\"model\": \"fake-model\", \"prompt\": \"abc\", \"max_tokens\": 5}")
+        .statusCode(500)
+        .body("error.type", equalTo("server_error"))
+        .body("error.message", equalTo("generation failed: model step failed: injected failure"));
+    // The first token comes from the prefill step; the failure follows in the stream.
+    List<JsonNode> chunks =
+        TestServer.events(
+            complete("{\"model\": \"fake-model\", \"prompt\": \"abc\", \"max_tokens\": 5, \"stream\": true}")
+                .statusCode(200).extract().asString());
+    assertEquals(2, chunks.size());
+    assertEquals(1, chunks.getFirst().path("choices").path(0).path("text").asText().length());
+    assertEquals("server_error", chunks.getLast().path("error").path("type").asText());
   }
 }

@@ -1,6 +1,8 @@
 package io.lckv.server.api.dto;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -26,19 +28,26 @@ public record ChatCompletionRequest(
     Double frequencyPenalty,
     Double repetitionPenalty,
     Long seed,
-    JsonNode stop,
+    @Schema(description = "a string or a list of strings", oneOf = {String.class, String[].class})
+        JsonNode stop,
     Boolean logprobs,
     Integer topLogprobs,
     Boolean stream,
     StreamOptions streamOptions,
     Integer n,
-    JsonNode logitBias,
-    JsonNode tools,
-    JsonNode responseFormat,
+    @Schema(type = SchemaType.OBJECT, description = "refused unless empty") JsonNode logitBias,
+    @Schema(type = SchemaType.ARRAY, description = "refused unless empty") JsonNode tools,
+    @Schema(type = SchemaType.OBJECT, description = "only {\"type\": \"text\"}")
+        JsonNode responseFormat,
     String prefill,
     StreamingLlm streaming)
     implements SamplingFields {
 
   /** @param content a string, a list of content parts, or null */
-  public record Message(String role, JsonNode content) {}
+  public record Message(
+      String role,
+      @Schema(
+              description = "a string, a list of text parts, or null",
+              oneOf = {String.class, Object[].class})
+          JsonNode content) {}
 }

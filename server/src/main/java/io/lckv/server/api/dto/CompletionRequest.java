@@ -1,6 +1,8 @@
 package io.lckv.server.api.dto;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * {@code POST /v1/completions}. Fields OpenAI defines but this server cannot honour ({@code n} or
@@ -13,7 +15,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public record CompletionRequest(
     String model,
-    JsonNode prompt,
+    @Schema(
+            description = "a string, a list of token ids, or a list holding one of those",
+            oneOf = {String.class, int[].class, String[].class, int[][].class})
+        JsonNode prompt,
     Integer maxTokens,
     Double temperature,
     Double topP,
@@ -23,7 +28,8 @@ public record CompletionRequest(
     Double frequencyPenalty,
     Double repetitionPenalty,
     Long seed,
-    JsonNode stop,
+    @Schema(description = "a string or a list of strings", oneOf = {String.class, String[].class})
+        JsonNode stop,
     Integer logprobs,
     Boolean stream,
     StreamOptions streamOptions,
@@ -31,7 +37,7 @@ public record CompletionRequest(
     Integer bestOf,
     Boolean echo,
     String suffix,
-    JsonNode logitBias,
+    @Schema(type = SchemaType.OBJECT, description = "refused unless empty") JsonNode logitBias,
     String prefill,
     StreamingLlm streaming)
     implements SamplingFields {}
