@@ -22,7 +22,8 @@ class ApiErrors {
   Response api(ApiException e) {
     var response = json(e.status(), e.body());
     e.retryAfter()
-        .ifPresent(after -> response.header(HttpHeaders.RETRY_AFTER, Math.max(1, after.toSeconds())));
+        .ifPresent(
+            after -> response.header(HttpHeaders.RETRY_AFTER, Math.max(1, after.toSeconds())));
     return response.build();
   }
 

@@ -33,7 +33,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Path("/v1/chat/completions")
 public class ChatCompletionsResource {
 
-  private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+  private static final Set<String> ROLES =
+      Set.of("system", "developer", "user", "assistant", "tool");
 
   private final Generations generations;
   private final JsonBodies bodies;
@@ -50,7 +51,7 @@ public class ChatCompletionsResource {
   @RequestBody(content = @Content(schema = @Schema(implementation = ChatCompletionRequest.class)))
   @APIResponse(
       responseCode = "200",
-      description = "The answer; with stream: true, text/event-stream chat.completion.chunk objects",
+      description = "The answer; with stream: true, text/event-stream of chat.completion.chunk",
       content = @Content(schema = @Schema(implementation = ChatCompletion.class)))
   public Response create(InputStream body, @Context HttpServerResponse http)
       throws IOException, InterruptedException {
