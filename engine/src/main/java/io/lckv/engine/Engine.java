@@ -53,6 +53,15 @@ public final class Engine implements AutoCloseable {
     return scheduler.stats();
   }
 
+  /**
+   * The most tokens a request with a prompt of {@code promptTokens} tokens and no StreamingLLM
+   * window may ask for on this model and pool; 0 when the prompt alone does not fit. A server
+   * uses it where the client leaves {@code max_tokens} open.
+   */
+  public int maxTokensFor(int promptTokens) {
+    return scheduler.maxTokensFor(promptTokens);
+  }
+
   public ModelSpec model() {
     return scheduler.spec();
   }

@@ -147,6 +147,18 @@ final class Scheduler {
     }
   }
 
+  /**
+   * The largest {@code max_tokens} that {@link #validate} accepts for a prompt of {@code
+   * promptTokens} tokens without a window: bounded by the context and by the pool, which must
+   * hold the prompt and every generated token but the last ({@link
+   * GenerationRequest#cacheTokensAtMost()}). 0 when the prompt alone does not fit.
+   */
+  int maxTokensFor(int promptTokens) {
+    long byContext = (long) spec.maxContextTokens() - promptTokens;
+    long byPool = spec.pool().tokens() - promptTokens + 1;
+    return (int) Math.clamp(Math.min(byContext, byPool), 0, Integer.MAX_VALUE);
+  }
+
   private void validate(GenerationRequest request) {
     for (int token : request.promptTokens()) {
       if (token < 0 || token >= spec.vocabSize()) {

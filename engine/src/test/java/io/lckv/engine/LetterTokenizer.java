@@ -3,7 +3,7 @@ package io.lckv.engine;
 import io.lckv.engine.text.Tokenizer;
 
 /** One character per token over {@link PagedFakeRunner#ALPHABET}; the end token decodes to nothing. */
-class LetterTokenizer implements Tokenizer {
+public class LetterTokenizer implements Tokenizer {
 
   @Override
   public int[] encode(String text, boolean addSpecialTokens) {

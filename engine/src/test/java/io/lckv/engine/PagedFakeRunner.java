@@ -29,12 +29,15 @@ import java.util.function.Predicate;
  *
  * <p>Every step checks the engine's side of the {@link ModelRunner} contract and throws {@link
  * AssertionError} when it is broken.
+ *
+ * <p>Public, and published in the engine's test jar, so that the server's tests run the real
+ * engine over it rather than over a copy.
  */
-final class PagedFakeRunner implements ModelRunner {
+public final class PagedFakeRunner implements ModelRunner {
 
-  static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz .,!?0123456789";
-  static final int EOS = ALPHABET.length();
-  static final int VOCAB = EOS + 1;
+  public static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz .,!?0123456789";
+  public static final int EOS = ALPHABET.length();
+  public static final int VOCAB = EOS + 1;
 
   private final ModelSpec spec;
   private final long[] entries;
@@ -45,30 +48,30 @@ final class PagedFakeRunner implements ModelRunner {
   private volatile Error errorOnce;
   private volatile float eosLogit = Float.NaN;
 
-  PagedFakeRunner(ModelSpec spec) {
+  public PagedFakeRunner(ModelSpec spec) {
     this.spec = spec;
     this.entries = new long[(int) spec.pool().tokens()];
   }
 
   /** A model over {@link #ALPHABET} plus an end token. */
-  static ModelSpec spec(int blocks, int blockSize, int context, int referencePasses) {
+  public static ModelSpec spec(int blocks, int blockSize, int context, int referencePasses) {
     return new ModelSpec(
         VOCAB, context, referencePasses, false, Set.of(EOS), new KvFootprint(3, 4, 64, 2),
         new KvPoolGeometry(blockSize, blocks));
   }
 
   /** Steps for which this holds throw a {@link RunnerException}. */
-  void failWhen(Predicate<StepBatch> condition) {
+  public void failWhen(Predicate<StepBatch> condition) {
     failWhen = condition;
   }
 
   /** Runs before every step, e.g. to move a test clock on by a step's duration. */
-  void onStep(Runnable action) {
+  public void onStep(Runnable action) {
     onStep = action;
   }
 
   /** From now on the end token gets this logit instead of a hashed one; NaN restores hashing. */
-  void eosLogit(float logit) {
+  public void eosLogit(float logit) {
     eosLogit = logit;
   }
 

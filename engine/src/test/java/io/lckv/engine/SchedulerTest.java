@@ -453,4 +453,21 @@ class SchedulerTest {
     assertEquals("max_tokens: the prompt and max_tokens need 6 KV blocks but the pool holds 4", tooBig.getMessage());
     assertEquals("streaming.window_tokens", assertThrows(InvalidParameterException.class, () -> scheduler.submit(request("abc", SamplingParams.greedy(1), PrefillMode.EXACT, new StreamingWindow(4, 65)))).parameter());
   }
+
+  @Test
+  void maxTokensForIsTheLargestValueSubmitAccepts() {
+    // Context 64 tokens; a pool of 32 slots bounds max_tokens first, one of 256 slots does not.
+    for (ModelSpec spec : List.of(PagedFakeRunner.spec(4, 8, 64, 4), PagedFakeRunner.spec(64, 4, 64, 4))) {
+      long slots = spec.pool().tokens();
+      for (String text : List.of("a", "abc", "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz012")) {
+        start(spec, CONFIG);
+        int most = scheduler.maxTokensFor(text.length());
+        assertEquals(Math.min(64 - text.length(), slots + 1 - text.length()), most, slots + " " + text);
+        assertThrows(InvalidParameterException.class, () -> scheduler.submit(greedy(text, most + 1)));
+        assertInstanceOf(SubmitResult.Accepted.class, scheduler.submit(greedy(text, most)));
+      }
+      assertEquals(0, scheduler.maxTokensFor(64));
+      assertEquals(0, scheduler.maxTokensFor(Math.toIntExact(slots) + 1));
+    }
+  }
 }

@@ -1,33 +1,38 @@
 package io.lckv.server;
 
+import io.lckv.server.model.ServedModel;
+import io.lckv.server.model.ServedModel.Status;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.file.Files;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only once the configured model can serve; until then the reason is in the response. */
+/**
+ * Ready only once the model is loaded and a warm-up generation ran through the engine; until then
+ * the response says why not.
+ */
 @Readiness
 @ApplicationScoped
 public class ModelReadiness implements HealthCheck {
 
   private final ServerConfig config;
+  private final ServedModel model;
 
-  ModelReadiness(ServerConfig config) {
+  ModelReadiness(ServerConfig config, ServedModel model) {
     this.config = config;
+    this.model = model;
   }
 
   @Override
   public HealthCheckResponse call() {
-    var model = config.modelPath().toAbsolutePath().normalize();
-    String reason =
-        Files.isDirectory(model)
-            ? "model not yet converted: the engine cannot load models yet"
-            : "model folder not found";
-    return HealthCheckResponse.named("model")
-        .down()
-        .withData("path", model.toString())
-        .withData("reason", reason)
-        .build();
+    var response =
+        HealthCheckResponse.named("model")
+            .withData("name", config.modelName())
+            .withData("path", config.modelPath().toAbsolutePath().normalize().toString());
+    return switch (model.status()) {
+      case Status.Ready ready -> response.up().build();
+      case Status.Loading loading -> response.down().withData("reason", "loading").build();
+      case Status.Failed(String reason) -> response.down().withData("reason", reason).build();
+    };
   }
 }

@@ -5,9 +5,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
+@TestProfile(FakeModelProfile.class)
 class HealthTest {
 
   @Test
@@ -16,13 +18,15 @@ class HealthTest {
   }
 
   @Test
-  void notReadyWhileNoModelCanServe() {
+  void startedAndReadyOnceTheModelIsLoadedAndWarmedUp() {
+    TestServer.awaitReady();
+    given().get("/q/health/started").then().statusCode(200).body("checks.name", hasItem("model-load"));
     given()
-        .when()
         .get("/q/health/ready")
         .then()
-        .statusCode(503)
-        .body("status", equalTo("DOWN"))
-        .body("checks.name", hasItem("model"));
+        .statusCode(200)
+        .body("status", equalTo("UP"))
+        .body("checks[0].name", equalTo("model"))
+        .body("checks[0].data.name", equalTo(FakeModelProfile.MODEL));
   }
 }

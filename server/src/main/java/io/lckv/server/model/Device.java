@@ -1,0 +1,7 @@
+package io.lckv.server.model;
+
+/** Where the model runs; config values {@code cpu} and {@code cuda}. */
+public enum Device {
+  CPU,
+  CUDA
+}
