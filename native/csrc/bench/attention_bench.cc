@@ -1,11 +1,14 @@
 // Times the CPU kernels on TinyLlama-shaped problems (32 heads, 4 KV heads, head_dim 64) for
 // the figures in native/README.md. Not a test: run it by hand, on an otherwise idle machine.
-//   lckv_bench [threads]
+//   lckv_bench [threads [case]]
+// `case` keeps only the cases whose label contains it (e.g. "B=4 " under valgrind, where one
+// case is all that is affordable).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <thread>
@@ -21,6 +24,7 @@ namespace {
 using namespace lckv;
 
 unsigned g_threads = 1;
+const char* g_filter = "";
 
 void threaded(void*, size_t total, void (*fn)(void*, size_t), void* data) {
   std::vector<std::thread> pool;
@@ -48,6 +52,10 @@ double seconds_per_call(const std::function<void()>& call) {
 // `streaming`: every sequence in StreamingLLM layout (4 sinks, recent entries 5 slots into the
 // block after them) with rope at read, against the same call without.
 void run(const char* name, Dtype dtype, int B, int n, int len, bool streaming = false) {
+  char label[200];
+  std::snprintf(label, sizeof label, "%-26s %-16s %-8s B=%-3d n=%-4d len=%-5d", name,
+                streaming ? "streaming+rope" : "", dtype_name(dtype), B, n, len);
+  if (std::strstr(label, g_filter) == nullptr) return;
   const int H = 32, KvH = 4, D = 64, bs = 16;
   const int max_blocks = (len + n + 2 * bs - 1) / bs;
   PoolConfig c;
@@ -101,8 +109,7 @@ void run(const char* name, Dtype dtype, int B, int n, int len, bool streaming = 
   const double s = seconds_per_call([&] { attention_cpu(pool->view(), p, parallel); });
   // Keys visited: committed + causal working keys, per query head and row.
   const double pairs = static_cast<double>(B) * H * n * (len + (n - 1) / 2.0);
-  std::printf("%-34s %-8s B=%-3d n=%-4d len=%-5d %9.3f ms  %6.2f Gkey-dots/s  %6.1f GB/s cache read\n",
-              name, dtype_name(dtype), B, n, len, s * 1e3, pairs / s * 1e-9,
+  std::printf("%s %9.3f ms  %6.2f Gkey-dots/s  %6.1f GB/s cache read\n", label, s * 1e3, pairs / s * 1e-9,
               static_cast<double>(B) * KvH * len * 2 * D * dtype_size(dtype) / s * 1e-9);
   pool.reset();
   destroy_pool(handle);
@@ -112,12 +119,14 @@ void run(const char* name, Dtype dtype, int B, int n, int len, bool streaming = 
 
 int main(int argc, char** argv) {
   g_threads = argc > 1 ? static_cast<unsigned>(std::max(1, std::atoi(argv[1]))) : 1;
+  if (argc > 2) g_filter = argv[2];
   std::printf("threads: %u\n", g_threads);
-  for (Dtype d : {Dtype::F32, Dtype::F16, Dtype::BF16}) run("decode, ragged-free batch", d, 16, 1, 1024);
-  for (Dtype d : {Dtype::F32, Dtype::F16, Dtype::BF16})
-    run("decode, streaming, rope at read", d, 16, 1, 1024, true);
-  run("decode, one sequence", Dtype::F16, 1, 1, 1024);
-  run("decode, one streaming sequence", Dtype::F16, 1, 1, 1024, true);
+  for (bool streaming : {false, true}) {
+    for (Dtype d : {Dtype::F32, Dtype::F16, Dtype::BF16}) run("decode, ragged-free batch", d, 16, 1, 1024, streaming);
+    run("decode", Dtype::F16, 4, 1, 1024, streaming);
+    run("decode, one sequence", Dtype::F16, 1, 1, 1024, streaming);
+    run("prefill chunk on a cache", Dtype::F16, 1, 128, 1024, streaming);
+  }
   run("decode, long context", Dtype::F16, 1, 1, 8192);
   run("prefill, empty cache", Dtype::F16, 1, 512, 0);
   run("prefill chunk on a cache", Dtype::F16, 1, 128, 2048);

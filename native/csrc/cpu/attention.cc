@@ -1,7 +1,9 @@
 #include "cpu/attention.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <type_traits>
@@ -112,16 +114,56 @@ RotateFn pick_rotate() {
 
 const RotateFn g_rotate = pick_rotate();
 
+// Visits the committed entries [e0, e1) of a sequence as pieces of consecutive slots inside one
+// block: fn(first entry, its slot, count). Entries below S keep their index as slot and the rest
+// follow from the recent base (common/slot_map.h), so there are two runs of consecutive slots.
+template <typename Fn>
+LCKV_INLINE void for_each_piece(const SlotMap& slots, int bs, int e0, int e1, Fn&& fn) {
+  const int split = std::max(e0, std::min(e1, slots.sinks));
+  const int runs[2][2] = {{e0, split}, {split, e1}};
+  for (const auto& run : runs) {
+    for (int start = run[0]; start < run[1];) {
+      const int slot = slots.slot(start);
+      const int count = std::min(bs - slot % bs, run[1] - start);
+      fn(start, slot, count);
+      start += count;
+    }
+  }
+}
+
+// The committed entries rows from position `first_row` on can see: the sink prefix [0, a) and
+// [b, len) from the first row's window start; chunks in between are skipped.
+struct CommittedRange {
+  int sink_end, window_start;
+
+  CommittedRange(const AttentionProblem& p, int sinks, int len, int first_row)
+      : sink_end(p.window == 0 ? 0 : std::min(sinks, len)),
+        window_start(p.window == 0 ? 0 : std::max(0, first_row - p.window + 1)) {}
+  bool visible(int start, int count) const { return start < sink_end || start + count > window_start; }
+};
+
+void widen_into(const float* src, float* dst, int count) { std::memcpy(dst, src, sizeof(float) * count); }
+void widen_into(const uint16_t* src, float* dst, int count, bool half) {
+  if (half) {
+    widen_f16(src, dst, count);
+  } else {
+    widen_bf16(src, dst, count);
+  }
+}
+
 // Online-softmax state of the query rows [i0, i1) of sequence b and the query heads
 // h0 .. h0+heads-1 of KV head g.
 template <typename S>
 class Task {
  public:
+  // `rotated`: this sequence and KV head's committed keys as float32, already rotated (the
+  // split case's pre-pass), or null.
   Task(const PoolView& pool, const AttentionProblem& p, int b, int g, int h0, int heads, int i0,
-       int i1)
+       int i1, const float* rotated)
       : pool_(pool), p_(p), b_(b), g_(g), h0_(h0), i0_(i0), i1_(i1), r_(heads),
         len_(p.len(b, g)), mask_{p.nodiag, p.window, p.layout.sink(b)},
         slots_(p.layout.slots(b, pool.config.block_size)), rope_(p.layout.rotates(b)),
+        rotated_(rotated),
         scale_(1.0f / std::sqrt(static_cast<float>(p.D))), s_(t_scratch) {
     const int states = (i1 - i0) * r_;
     s_.acc.assign(static_cast<size_t>(states) * p.D, 0.0f);
@@ -142,37 +184,26 @@ class Task {
  private:
   void committed() {
     const int bs = pool_.config.block_size, D = p_.D;
-    // Rows of this tile see committed entries only in the sink prefix and from the first row's
-    // window start on; chunks entirely between the two are skipped.
-    const int sink_end = p_.window == 0 ? 0 : std::min(mask_.sinks, len_);
-    const int window_start = p_.window == 0 ? 0 : std::max(0, len_ + i0_ - p_.window + 1);
+    const CommittedRange range(p_, mask_.sinks, len_, len_ + i0_);
     const int* table = p_.block_table + static_cast<int64_t>(b_) * p_.max_blocks;
     const auto* base = static_cast<const typename S::type*>(pool_.data);
-    // Entries below S keep their index as slot and the rest follow from the recent base: two
-    // runs of consecutive slots, walked one block (or the part of it a run covers) at a time.
-    const int split = std::min(len_, slots_.sinks);
-    const int runs[2][2] = {{0, split}, {split, len_}};
-    for (const auto& run : runs) {
-      for (int start = run[0]; start < run[1];) {
-        const int slot = slots_.slot(start);
-        const int count = std::min(bs - slot % bs, run[1] - start);
-        if (start < sink_end || start + count > window_start) {
-          const int block = table[slot / bs];
-          const int64_t at = static_cast<int64_t>(slot % bs) * D;
-          const auto* kt = base + pool_.tile(p_.kv_layer, block, 0, g_) + at;
-          const auto* vt = base + pool_.tile(p_.kv_layer, block, 1, g_) + at;
-          absorb(keys(kt, count, start), as_float(vt, count * D, s_.values), D, start, count);
-        }
-        start += count;
-      }
-    }
+    for_each_piece(slots_, bs, 0, len_, [&](int start, int slot, int count) {
+      if (!range.visible(start, count)) return;
+      const int block = table[slot / bs];
+      const int64_t at = static_cast<int64_t>(slot % bs) * D;
+      const auto* kt = base + pool_.tile(p_.kv_layer, block, 0, g_) + at;
+      const auto* vt = base + pool_.tile(p_.kv_layer, block, 1, g_) + at;
+      absorb(keys(kt, count, start), as_float(vt, count * D, s_.values), D, start, count);
+    });
   }
 
   // Committed keys at entries pos0 .. pos0+count-1 as float32; for a rope-at-read sequence
-  // rotated at those indices, once per task for all its rows and query heads.
+  // rotated at those indices, once per task for all its rows and query heads (or once per KV
+  // head by the pre-pass).
   template <typename T>
   const float* keys(const T* kt, int count, int pos0) {
     const int D = p_.D, half = p_.layout.rope_half;
+    if (rotated_ != nullptr) return rotated_ + static_cast<int64_t>(pos0) * D;
     const float* k = as_float(kt, count * D, s_.keys);
     if (!rope_) return k;
     s_.keys.resize(static_cast<size_t>(count) * D);
@@ -242,6 +273,7 @@ class Task {
   const MaskRule mask_;
   const SlotMap slots_;
   const bool rope_;
+  const float* const rotated_;
   const float scale_;
   Scratch& s_;
 };
@@ -251,13 +283,77 @@ class Task {
 // busy (decode of a small batch): then they are split, trading key reuse for parallelism.
 constexpr size_t kEnoughTasks = 64;
 
+// The split case's pre-pass: when a KV head's query heads are spread over tasks, the committed
+// keys of rope-at-read sequences are rotated once per KV head into `keys` (their visible entries;
+// [b*KvH+g] starts at at[b*KvH+g], -1 for other sequences) instead of once per task. The split
+// only happens while there are fewer than kEnoughTasks (sequence, KV head, row tile) triples, which
+// bounds this buffer.
+struct RotatedKeys {
+  struct Unit {
+    int b, g, e0, e1;
+  };
+  std::vector<Unit> units;
+  std::vector<int64_t> at;
+  std::vector<float> keys;
+};
+thread_local RotatedKeys t_rotated;  // the calling thread's, reused across calls
+
+constexpr int kRotateUnit = 64;  // entries per pre-pass task
+
 struct Job {
   const PoolView* pool;
   const AttentionProblem* p;
   int tiles;
   int slices;  // query-head slices per KV head
+  const RotatedKeys* rotated = nullptr;
   std::atomic<bool> out_of_memory{false};
 };
+
+// Plans the pre-pass; false when no task would use it.
+bool plan_rotation(const AttentionProblem& p, RotatedKeys* r) {
+  r->units.clear();
+  r->at.assign(static_cast<size_t>(p.B) * p.KvH, -1);
+  int64_t floats = 0;
+  for (int b = 0; b < p.B; ++b) {
+    if (!p.layout.rotates(b)) continue;
+    for (int g = 0; g < p.KvH; ++g) {
+      const int len = p.len(b, g);
+      r->at[b * p.KvH + g] = floats;
+      floats += static_cast<int64_t>(len) * p.D;
+      const CommittedRange range(p, p.layout.sink(b), len, len);
+      const int spans[2][2] = {{0, range.sink_end}, {std::max(range.sink_end, range.window_start), len}};
+      for (const auto& span : spans)
+        for (int e = span[0]; e < span[1]; e += kRotateUnit)
+          r->units.push_back({b, g, e, std::min(span[1], e + kRotateUnit)});
+    }
+  }
+  if (r->units.empty()) return false;
+  r->keys.resize(static_cast<size_t>(floats));
+  return true;
+}
+
+template <typename S>
+void rotate_unit(void* data, size_t index) {
+  Job& job = *static_cast<Job*>(data);
+  const AttentionProblem& p = *job.p;
+  const PoolView& pool = *job.pool;
+  const RotatedKeys& r = *job.rotated;
+  const RotatedKeys::Unit& u = r.units[index];
+  const int bs = pool.config.block_size, D = p.D, half = p.layout.rope_half;
+  const int* table = p.block_table + static_cast<int64_t>(u.b) * p.max_blocks;
+  const auto* base = static_cast<const typename S::type*>(pool.data);
+  float* out = const_cast<float*>(r.keys.data()) + r.at[u.b * p.KvH + u.g];
+  for_each_piece(p.layout.slots(u.b, bs), bs, u.e0, u.e1, [&](int start, int slot, int count) {
+    const auto* kt = base + pool.tile(p.kv_layer, table[slot / bs], 0, u.g) + static_cast<int64_t>(slot % bs) * D;
+    float* dst = out + static_cast<int64_t>(start) * D;
+    if constexpr (std::is_same<S, F32Storage>::value) {
+      widen_into(kt, dst, count * D);
+    } else {
+      widen_into(kt, dst, count * D, std::is_same<S, F16Storage>::value);
+    }
+    g_rotate(dst, dst, count, D, p.layout.rope + static_cast<int64_t>(start) * 2 * half, half);
+  });
+}
 
 template <typename S>
 void run_one(void* data, size_t index) {
@@ -270,11 +366,22 @@ void run_one(void* data, size_t index) {
   const int h0 = g * group + slice * group / job.slices;
   const int h1 = g * group + (slice + 1) * group / job.slices;
   const int i0 = tile * kRowTile;
+  const float* rotated = nullptr;
+  if (job.rotated != nullptr && job.rotated->at[bg] >= 0) rotated = job.rotated->keys.data() + job.rotated->at[bg];
   try {
-    Task<S>(*job.pool, p, bg / p.KvH, g, h0, h1 - h0, i0, std::min(p.n, i0 + kRowTile)).run();
+    Task<S>(*job.pool, p, bg / p.KvH, g, h0, h1 - h0, i0, std::min(p.n, i0 + kRowTile), rotated).run();
   } catch (const std::bad_alloc&) {
     job.out_of_memory = true;
   }
+}
+
+template <typename S>
+void run_all(Job& job, size_t total, const Parallel& parallel) {
+  if (job.slices > 1 && plan_rotation(*job.p, &t_rotated)) {
+    job.rotated = &t_rotated;
+    parallel.for_each(t_rotated.units.size(), rotate_unit<S>, &job);
+  }
+  parallel.for_each(total, run_one<S>, &job);
 }
 
 }  // namespace
@@ -289,10 +396,14 @@ Status attention_cpu(const PoolView& pool, const AttentionProblem& p, const Para
   const size_t group = static_cast<size_t>(p.H / p.KvH);
   job.slices = static_cast<int>(std::min(group, (kEnoughTasks + base - 1) / base));
   const size_t total = base * job.slices;
-  switch (pool.config.dtype) {
-    case Dtype::F32: parallel.for_each(total, run_one<F32Storage>, &job); break;
-    case Dtype::F16: parallel.for_each(total, run_one<F16Storage>, &job); break;
-    case Dtype::BF16: parallel.for_each(total, run_one<BF16Storage>, &job); break;
+  try {
+    switch (pool.config.dtype) {
+      case Dtype::F32: run_all<F32Storage>(job, total, parallel); break;
+      case Dtype::F16: run_all<F16Storage>(job, total, parallel); break;
+      case Dtype::BF16: run_all<BF16Storage>(job, total, parallel); break;
+    }
+  } catch (const std::bad_alloc&) {
+    job.out_of_memory = true;
   }
   if (job.out_of_memory)
     return Status(LCKV_ERR_OUT_OF_MEMORY, "out of host memory for attention scratch");
