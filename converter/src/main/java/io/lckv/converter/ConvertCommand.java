@@ -1,5 +1,6 @@
 package io.lckv.converter;
 
+import io.lckv.converter.graph.Parallelism;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.output.ModelFolderWriter;
 import io.lckv.converter.validate.ExportValidator;
@@ -47,6 +48,12 @@ public final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--force", description = "replace <out> if it exists")
   boolean force;
 
+  @Option(names = "--threads", paramLabel = "N", converter = ThreadsConverter.class,
+      description = "threads converting weights (default: one per processor); with more than"
+          + " one, the weights file is also written on a thread of its own. The output is the"
+          + " same byte for byte")
+  int threads = Runtime.getRuntime().availableProcessors();
+
   @Override
   public Integer call() {
     CommandLine.Help.Ansi.Style.reset.on();
@@ -55,7 +62,8 @@ public final class ConvertCommand implements Callable<Integer> {
       return EXIT_FAILED;
     }
     try {
-      ModelFolderWriter.write(checkpoint, out, new ModelFolderWriter.Options(format, force),
+      ModelFolderWriter.write(checkpoint, out,
+          new ModelFolderWriter.Options(format, force, Parallelism.of(threads)),
           validate ? Optional.of(new ExportValidator(format, System.err)) : Optional.empty(),
           versionLine(), System.err);
     } catch (CheckpointException | ConversionException e) {
@@ -86,6 +94,21 @@ public final class ConvertCommand implements Callable<Integer> {
     public String[] getVersion() {
       String version = ConvertCommand.class.getPackage().getImplementationVersion();
       return new String[] {"lckv-convert " + (version == null ? "development build" : version)};
+    }
+  }
+
+  static final class ThreadsConverter implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        int threads = Integer.parseInt(value);
+        if (threads >= 1) {
+          return threads;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new CommandLine.TypeConversionException("'" + value + "' is not a positive integer");
     }
   }
 

@@ -5,6 +5,7 @@ import io.lckv.converter.checkpoint.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import onnx.Onnx.TensorProto;
 
 /**
@@ -88,35 +89,17 @@ final class Int8BlockCodec implements WeightCodec {
     long cols = weight.shape().dim(1);
     int size = blockSize(cols);
     long blocks = (cols + size - 1) / size;
+    long codesBytes = rows * blocks * size;
     String bytesName;
     String scalesName;
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment source = weight.toFloat32(arena);
-      MemorySegment codes = arena.allocate(rows * blocks * size);
-      MemorySegment scales = arena.allocate(rows * blocks * 4, 8);
-      codes.fill((byte) ZERO_POINT);
-      for (long r = 0; r < rows; r++) {
-        for (long b = 0; b < blocks; b++) {
-          long first = r * cols + b * size;
-          int count = (int) Math.min(size, cols - b * size);
-          float max = 0;
-          for (int c = 0; c < count; c++) {
-            max = Math.max(max, Math.abs(source.getAtIndex(DType.FLOAT_LE, first + c)));
-          }
-          float scale = max / 127f;
-          scales.setAtIndex(DType.FLOAT_LE, r * blocks + b, scale);
-          if (scale == 0) {
-            continue;
-          }
-          long target = (r * blocks + b) * size;
-          for (int c = 0; c < count; c++) {
-            // Ties to even, as torch.round and ORT's quantizers: bf16 weights tie often.
-            int q = (int) Math.clamp(
-                Math.rint(source.getAtIndex(DType.FLOAT_LE, first + c) / scale), -127, 127);
-            codes.set(ValueLayout.JAVA_BYTE, target + c, (byte) (q + ZERO_POINT));
-          }
-        }
-      }
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment source = weight.raw(arena);
+      // One buffer, codes then scales: codesBytes is a multiple of 16, so the scales are aligned.
+      MemorySegment output = writer.output(codesBytes + rows * blocks * 4);
+      MemorySegment codes = output.asSlice(0, codesBytes);
+      MemorySegment scales = output.asSlice(codesBytes);
+      writer.forRows(rows, cols, 1,
+          (first, end) -> quantizeRows(weight, source, codes, scales, first, end, size));
       bytesName = writer.store(weight.name(), TensorProto.DataType.UINT8,
           new long[] {rows, blocks, size}, codes);
       scalesName = writer.store(weight.name() + ".scales", TensorProto.DataType.FLOAT,
@@ -124,5 +107,43 @@ final class Int8BlockCodec implements WeightCodec {
     }
     writer.done(weight);
     return new Quantized(bytesName, scalesName, rows, cols, size, blocks);
+  }
+
+  /** Rows {@code first … end − 1}: their codes (padding at the zero point) and scales. */
+  private static void quantizeRows(Tensor weight, MemorySegment source, MemorySegment codes,
+      MemorySegment scales, long first, long end, int size) {
+    int cols = (int) weight.shape().dim(1);
+    int blocks = (cols + size - 1) / size;
+    int rows = (int) (end - first);
+    float[] values = new float[rows * cols];
+    weight.dtype().toFloat32(source, first * cols, values, 0, values.length);
+    byte[] rowCodes = new byte[rows * blocks * size];
+    float[] rowScales = new float[rows * blocks];
+    Arrays.fill(rowCodes, (byte) ZERO_POINT);
+    for (int r = 0; r < rows; r++) {
+      for (int b = 0; b < blocks; b++) {
+        int from = r * cols + b * size;
+        int count = Math.min(size, cols - b * size);
+        float max = 0;
+        for (int c = 0; c < count; c++) {
+          max = Math.max(max, Math.abs(values[from + c]));
+        }
+        float scale = max / 127f;
+        rowScales[r * blocks + b] = scale;
+        if (scale == 0) {
+          continue;
+        }
+        int target = (r * blocks + b) * size;
+        for (int c = 0; c < count; c++) {
+          // Ties to even, as torch.round and ORT's quantizers: bf16 weights tie often.
+          int q = (int) Math.clamp(Math.rint(values[from + c] / scale), -127, 127);
+          rowCodes[target + c] = (byte) (q + ZERO_POINT);
+        }
+      }
+    }
+    MemorySegment.copy(rowCodes, 0, codes, ValueLayout.JAVA_BYTE, first * blocks * size,
+        rowCodes.length);
+    MemorySegment.copy(rowScales, 0, scales, DType.FLOAT_LE, first * blocks * 4,
+        rowScales.length);
   }
 }

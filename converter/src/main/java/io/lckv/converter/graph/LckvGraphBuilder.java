@@ -49,31 +49,36 @@ public final class LckvGraphBuilder {
   private final Map<Integer, Set<String>> readsDone = new TreeMap<>();
 
   private LckvGraphBuilder(ValidatedModel model, WeightFormat format, ExternalDataFile data,
-      ConversionProgress progress) {
+      Parallelism parallelism, ConversionProgress progress) {
     this.config = model.config();
     this.weights = model.weights();
     this.dims = config.dimensions();
     this.layout = config.layout();
-    this.writer = new WeightWriter(data, main, progress);
+    this.writer = new WeightWriter(data, main, progress, parallelism);
     this.codec = WeightCodec.of(format, writer);
   }
 
   /**
-   * The model, its weights written to {@code data}.
+   * The model, its weights appended to {@code data} (which the caller then finishes).
    *
+   * @param parallelism the threads converting the weights; the output does not depend on it
    * @param producerVersion recorded in the model, e.g. the converter's version
    */
   public static ModelProto build(ValidatedModel model, WeightFormat format,
-      ExternalDataFile data, ConversionProgress progress, String producerVersion,
-      Map<String, String> metadata) {
-    var builder = new LckvGraphBuilder(model, format, data, progress);
+      ExternalDataFile data, Parallelism parallelism, ConversionProgress progress,
+      String producerVersion, Map<String, String> metadata) {
+    var builder = new LckvGraphBuilder(model, format, data, parallelism, progress);
+    GraphProto graph;
+    try (WeightWriter writer = builder.writer) {
+      graph = builder.graph();
+    }
     var proto = ModelProto.newBuilder()
         .setIrVersion(IR_VERSION)
         .setProducerName("lckv-convert")
         .setProducerVersion(producerVersion)
         .addOpsetImport(opset("", ONNX_OPSET))
         .addOpsetImport(opset(OpLibrary.DOMAIN, LCKV_OPSET))
-        .setGraph(builder.graph());
+        .setGraph(graph);
     if (format == WeightFormat.INT8) {
       proto.addOpsetImport(opset("com.microsoft", 1));
     }

@@ -39,7 +39,8 @@ final class ConversionReport {
     root.putObject("options")
         .put("dtype", options.format().optionName())
         .put("validate", validation.isPresent())
-        .put("force", options.force());
+        .put("force", options.force())
+        .put("threads", options.parallelism().threads());
     ArrayNode outputs = root.putArray("output_files");
     try (var files = Files.list(folder)) {
       files.sorted().forEach(file -> outputs.addObject()

@@ -6,6 +6,7 @@ import io.lckv.converter.checkpoint.Tensor;
 import io.lckv.converter.graph.ConversionProgress;
 import io.lckv.converter.graph.ExternalDataFile;
 import io.lckv.converter.graph.LckvGraphBuilder;
+import io.lckv.converter.graph.Parallelism;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.model.ValidatedModel;
 import io.lckv.nativeops.OpLibrary;
@@ -30,7 +31,14 @@ import onnx.Onnx.ModelProto;
  */
 public final class ModelFolderWriter {
 
-  public record Options(WeightFormat format, boolean force) {}
+  /** {@code parallelism} changes how fast the folder is written, never a byte of it. */
+  public record Options(WeightFormat format, boolean force, Parallelism parallelism) {
+
+    /** With a thread per available processor. */
+    public Options(WeightFormat format, boolean force) {
+      this(format, force, Parallelism.available());
+    }
+  }
 
   /** A check of the finished folder before it is published (see --validate). */
   @FunctionalInterface
@@ -72,10 +80,11 @@ public final class ModelFolderWriter {
     log.println("lckv-convert: writing " + RuntimeConfig.MODEL_FILE + " ("
         + options.format().optionName() + " weights)");
     ModelProto proto;
-    try (ExternalDataFile data = new ExternalDataFile(folder)) {
-      proto = LckvGraphBuilder.build(model, options.format(), data,
+    try (ExternalDataFile data = new ExternalDataFile(folder, options.parallelism())) {
+      proto = LckvGraphBuilder.build(model, options.format(), data, options.parallelism(),
           ConversionProgress.printingTo(log, LckvGraphBuilder.weightCount(model)), converter,
           Map.of("lckv_ops_version", opsVersion, "weight_dtype", options.format().optionName()));
+      data.finish();
     }
     try (OutputStream stream = Files.newOutputStream(folder.resolve(RuntimeConfig.MODEL_FILE))) {
       proto.writeTo(stream);

@@ -35,9 +35,11 @@ class LckvGraphBuilderTest {
         TinyModel.tensors(tied));
     Path out = Files.createDirectories(tmp.resolve("out"));
     try (ValidatedModel model = ValidatedModel.open(checkpoint);
-        ExternalDataFile data = new ExternalDataFile(out)) {
-      return LckvGraphBuilder.build(model, format, data, ConversionProgress.SILENT, "test",
-          Map.of("weight_dtype", format.optionName()));
+        ExternalDataFile data = new ExternalDataFile(out, Parallelism.available())) {
+      ModelProto proto = LckvGraphBuilder.build(model, format, data, Parallelism.available(),
+          ConversionProgress.SILENT, "test", Map.of("weight_dtype", format.optionName()));
+      data.finish();
+      return proto;
     }
   }
 
