@@ -9,7 +9,7 @@ import onnx.Onnx.TensorProto;
  * The weights file next to {@code model.onnx}: tensors are appended one at a time, each at an
  * offset aligned to {@link #ALIGNMENT} bytes (the gaps are zeros), and the graph refers to them
  * by offset and length. A tensor's bytes are copied out as it is appended, so the caller may
- * reuse its memory at once; with {@link Parallelism#writesInBackground()} they reach the disk on
+ * reuse its memory at once; with {@link Parallelism#background()} they reach the disk on
  * a writer thread while the next weight is converted (see {@link ChunkedFile}).
  */
 public final class ExternalDataFile implements AutoCloseable {
@@ -21,7 +21,7 @@ public final class ExternalDataFile implements AutoCloseable {
   private long position;
 
   public ExternalDataFile(Path folder, Parallelism parallelism) {
-    this.file = new ChunkedFile(folder.resolve(FILE_NAME), parallelism.writesInBackground(),
+    this.file = new ChunkedFile(folder.resolve(FILE_NAME), parallelism.background(),
         true);
   }
 

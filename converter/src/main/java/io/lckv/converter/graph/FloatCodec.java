@@ -44,7 +44,7 @@ final class FloatCodec implements WeightCodec {
       MemorySegment source = weight.raw(arena);
       MemorySegment target = writer.output(in * out * elementBytes());
       writer.forRows(out, in, TILE,
-          (first, end) -> transposeRows(weight, source, target, first, end));
+          (first, end, scratch) -> transposeRows(weight, source, target, first, end, scratch));
       stored = writer.store(weight.name(), type(), new long[] {in, out}, target);
     }
     writer.done(weight);
@@ -58,14 +58,14 @@ final class FloatCodec implements WeightCodec {
    * widened into an array first and each tile is written out row by row with bulk copies.
    */
   private void transposeRows(Tensor weight, MemorySegment source, MemorySegment target,
-      long first, long end) {
+      long first, long end, ParallelLoop.Scratch scratch) {
     long out = weight.shape().dim(0);
     int in = (int) weight.shape().dim(1);
     int rows = (int) (end - first);
-    float[] band = new float[rows * in];
-    weight.dtype().toFloat32(source, first * in, band, 0, band.length);
-    float[] tile = new float[TILE * TILE];
-    short[] halves = half ? new short[TILE * TILE] : null;
+    float[] band = scratch.floats(0, rows * in);
+    weight.dtype().toFloat32(source, first * in, band, 0, rows * in);
+    float[] tile = scratch.floats(1, TILE * TILE);
+    short[] halves = scratch.shorts(TILE * TILE);
     for (int r0 = 0; r0 < rows; r0 += TILE) {
       int height = Math.min(TILE, rows - r0);
       for (int c0 = 0; c0 < in; c0 += TILE) {
@@ -100,17 +100,18 @@ final class FloatCodec implements WeightCodec {
     try (Arena arena = Arena.ofShared()) {
       MemorySegment source = weight.raw(arena);
       MemorySegment target = writer.output(rows * cols * elementBytes());
-      writer.forRows(rows, cols, 1, (first, end) -> {
-        float[] values = new float[(int) ((end - first) * cols)];
-        weight.dtype().toFloat32(source, first * cols, values, 0, values.length);
+      writer.forRows(rows, cols, 1, (first, end, scratch) -> {
+        int count = (int) ((end - first) * cols);
+        float[] values = scratch.floats(0, count);
+        weight.dtype().toFloat32(source, first * cols, values, 0, count);
         if (half) {
-          short[] halves = new short[values.length];
-          for (int e = 0; e < values.length; e++) {
+          short[] halves = scratch.shorts(count);
+          for (int e = 0; e < count; e++) {
             halves[e] = toHalf(weight, values[e]);
           }
-          MemorySegment.copy(halves, 0, target, HALF_LE, first * cols * 2, halves.length);
+          MemorySegment.copy(halves, 0, target, HALF_LE, first * cols * 2, count);
         } else {
-          MemorySegment.copy(values, 0, target, DType.FLOAT_LE, first * cols * 4, values.length);
+          MemorySegment.copy(values, 0, target, DType.FLOAT_LE, first * cols * 4, count);
         }
       });
       stored = writer.store(weight.name(), type(), weight.shape().dims(), target);

@@ -99,7 +99,8 @@ final class Int8BlockCodec implements WeightCodec {
       MemorySegment codes = output.asSlice(0, codesBytes);
       MemorySegment scales = output.asSlice(codesBytes);
       writer.forRows(rows, cols, 1,
-          (first, end) -> quantizeRows(weight, source, codes, scales, first, end, size));
+          (first, end, scratch) ->
+              quantizeRows(weight, source, codes, scales, first, end, size, scratch));
       bytesName = writer.store(weight.name(), TensorProto.DataType.UINT8,
           new long[] {rows, blocks, size}, codes);
       scalesName = writer.store(weight.name() + ".scales", TensorProto.DataType.FLOAT,
@@ -111,15 +112,16 @@ final class Int8BlockCodec implements WeightCodec {
 
   /** Rows {@code first … end − 1}: their codes (padding at the zero point) and scales. */
   private static void quantizeRows(Tensor weight, MemorySegment source, MemorySegment codes,
-      MemorySegment scales, long first, long end, int size) {
+      MemorySegment scales, long first, long end, int size, ParallelLoop.Scratch scratch) {
     int cols = (int) weight.shape().dim(1);
     int blocks = (cols + size - 1) / size;
     int rows = (int) (end - first);
-    float[] values = new float[rows * cols];
-    weight.dtype().toFloat32(source, first * cols, values, 0, values.length);
-    byte[] rowCodes = new byte[rows * blocks * size];
-    float[] rowScales = new float[rows * blocks];
-    Arrays.fill(rowCodes, (byte) ZERO_POINT);
+    float[] values = scratch.floats(0, rows * cols);
+    weight.dtype().toFloat32(source, first * cols, values, 0, rows * cols);
+    int codeCount = rows * blocks * size;
+    byte[] rowCodes = scratch.bytes(codeCount);
+    float[] rowScales = scratch.floats(1, rows * blocks);
+    Arrays.fill(rowCodes, 0, codeCount, (byte) ZERO_POINT);
     for (int r = 0; r < rows; r++) {
       for (int b = 0; b < blocks; b++) {
         int from = r * cols + b * size;
@@ -142,8 +144,7 @@ final class Int8BlockCodec implements WeightCodec {
       }
     }
     MemorySegment.copy(rowCodes, 0, codes, ValueLayout.JAVA_BYTE, first * blocks * size,
-        rowCodes.length);
-    MemorySegment.copy(rowScales, 0, scales, DType.FLOAT_LE, first * blocks * 4,
-        rowScales.length);
+        codeCount);
+    MemorySegment.copy(rowScales, 0, scales, DType.FLOAT_LE, first * blocks * 4, rows * blocks);
   }
 }

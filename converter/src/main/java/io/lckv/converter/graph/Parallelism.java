@@ -4,8 +4,9 @@ package io.lckv.converter.graph;
  * The threads a conversion uses. With one, everything runs on the calling thread. With more, the
  * element work of a large weight (widening, float16 rounding, transposing, int8 quantization) is
  * cut into tasks of about {@code elementsPerTask} elements that {@code threads} threads share,
- * the calling one included, and the data file is written by one more thread while the next weight
- * is converted. The output does not depend on either setting, byte for byte.
+ * the calling one included, and the side work gets threads of its own: one writes the data file
+ * while the next weight is converted, one hashes the source files. The output does not depend on
+ * either setting, byte for byte.
  */
 public record Parallelism(int threads, long elementsPerTask) {
 
@@ -34,8 +35,11 @@ public record Parallelism(int threads, long elementsPerTask) {
     return of(Runtime.getRuntime().availableProcessors());
   }
 
-  /** Whether the data file is written on a thread of its own. */
-  boolean writesInBackground() {
+  /**
+   * Whether the side work runs on threads of its own, next to the conversion: writing the data
+   * file, hashing the source files for the report.
+   */
+  public boolean background() {
     return threads > 1;
   }
 

@@ -16,7 +16,7 @@ final class WeightWriter implements AutoCloseable {
   /** Rows {@code first … end − 1} of a weight; tasks of one weight run concurrently. */
   @FunctionalInterface
   interface Rows {
-    void convert(long first, long end);
+    void convert(long first, long end, ParallelLoop.Scratch scratch);
   }
 
   private final ExternalDataFile data;
@@ -64,7 +64,7 @@ final class WeightWriter implements AutoCloseable {
   void forRows(long rows, long rowElements, int tile, Rows task) {
     long perTask = parallelism.rowsPerTask(rowElements, tile);
     loop.run((rows + perTask - 1) / perTask,
-        t -> task.convert(t * perTask, Math.min(rows, (t + 1) * perTask)));
+        (t, scratch) -> task.convert(t * perTask, Math.min(rows, (t + 1) * perTask), scratch));
   }
 
   /** Writes one initializer and returns its name. */

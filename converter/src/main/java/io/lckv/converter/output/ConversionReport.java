@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /**
  * {@code conversion-report.json}: where a model folder came from (every source file with its
@@ -22,7 +22,7 @@ final class ConversionReport {
   private ConversionReport() {}
 
   static ObjectNode of(String converter, String opsVersion, Path checkpoint,
-      Collection<Path> sourceFiles, ModelFolderWriter.Options options, Path folder,
+      SortedMap<Path, String> sourceHashes, ModelFolderWriter.Options options, Path folder,
       double conversionSeconds, Optional<ObjectNode> validation) {
     ObjectNode root = JSON.createObjectNode();
     root.put("schema_version", 1);
@@ -30,12 +30,10 @@ final class ConversionReport {
     root.put("lckv_ops_version", opsVersion);
     root.put("checkpoint", checkpoint.toString());
     ArrayNode sources = root.putArray("source_files");
-    for (Path file : sourceFiles) {
-      sources.addObject()
-          .put("file", checkpoint.relativize(file).toString())
-          .put("bytes", size(file))
-          .put("sha256", Sha256.of(file));
-    }
+    sourceHashes.forEach((file, sha256) -> sources.addObject()
+        .put("file", checkpoint.relativize(file).toString())
+        .put("bytes", size(file))
+        .put("sha256", sha256));
     root.putObject("options")
         .put("dtype", options.format().optionName())
         .put("validate", validation.isPresent())

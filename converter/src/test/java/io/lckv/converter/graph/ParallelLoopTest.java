@@ -15,7 +15,7 @@ class ParallelLoopTest {
   void everyTaskRunsOnce(int threads) {
     var runs = new AtomicLongArray(1000);
     try (var loop = new ParallelLoop(Parallelism.of(threads))) {
-      loop.run(runs.length(), i -> runs.incrementAndGet((int) i));
+      loop.run(runs.length(), (i, scratch) -> runs.incrementAndGet((int) i));
     }
     for (int i = 0; i < runs.length(); i++) {
       assertEquals(1, runs.get(i), "task " + i);
@@ -30,7 +30,7 @@ class ParallelLoopTest {
     var high = new IllegalStateException("task 301");
     try (var loop = new ParallelLoop(Parallelism.of(threads))) {
       for (int attempt = 0; attempt < 20; attempt++) {
-        var e = assertThrows(RuntimeException.class, () -> loop.run(1000, i -> {
+        var e = assertThrows(RuntimeException.class, () -> loop.run(1000, (i, scratch) -> {
           if (i == 300) {
             throw low;
           }
