@@ -82,7 +82,8 @@ public final class LckvGraphBuilder {
     if (format == WeightFormat.INT8) {
       proto.addOpsetImport(opset("com.microsoft", 1));
     }
-    metadata.forEach((key, value) -> proto.addMetadataProps(
+    // In key order: Map.of iterates in an order that changes from one JVM run to the next.
+    new TreeMap<>(metadata).forEach((key, value) -> proto.addMetadataProps(
         StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
     return proto.build();
   }
