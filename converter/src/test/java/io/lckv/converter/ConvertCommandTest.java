@@ -54,6 +54,12 @@ class ConvertCommandTest {
   }
 
   @Test
+  void anUnknownInt8AccuracyIsAUsageError() {
+    assertEquals(2, ConvertCommand.run(tmp.toString(), tmp.resolve("out").toString(),
+        "--dtype", "int8", "--int8-accuracy", "fp16"));
+  }
+
+  @Test
   void aThreadCountBelowOneIsAUsageError() {
     for (String threads : new String[] {"0", "-2", "many"}) {
       assertEquals(2, ConvertCommand.run(tmp.toString(), tmp.resolve("out").toString(),

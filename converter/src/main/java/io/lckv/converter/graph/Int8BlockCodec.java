@@ -14,10 +14,11 @@ import onnx.Onnx.TensorProto;
  * storage), rounded to nearest, ties to even. Linear layers and the lm_head run as com.microsoft {@code MatMulNBits} with
  * {@code bits = 8}, which ORT's CPU and CUDA EPs run on the packed bytes.
  *
- * <p>Why not DequantizeLinear + MatMul: ORT 1.28's CPU EP rewrites that pair into MatMulNBits
- * with re-cut blocks of 32 and accuracy level 4, which quantizes the activations to int8 too
- * (measured: errors of 0.1 where this codec's are 1e-5). Writing MatMulNBits directly with
- * {@code accuracy_level = 1} keeps float32 activations. Why blocks and not one scale per row:
+ * <p>{@code accuracy_level} is the {@link Int8Accuracy} asked for: 4 (the default) lets the CPU
+ * kernel quantize the activations to int8 too, 1 keeps them float32. Why not DequantizeLinear +
+ * MatMul: ORT 1.28's CPU EP rewrites that pair into MatMulNBits with re-cut blocks of 32 and
+ * accuracy level 4 whatever was wanted (measured on a 64×48 layer: errors of 0.1 where
+ * MatMulNBits at level 1 gives 1e-5). Why blocks and not one scale per row:
  * MatMulNBits blocks are powers of two of at least 16, so a whole row of a dimension such as
  * 5632 would be padded to 8192; blocks of 128 pad at most 127 values per row and cost 4 bytes
  * of scale per 128 weights (3 %), with smaller rounding errors than one scale per row.
@@ -28,9 +29,11 @@ final class Int8BlockCodec implements WeightCodec {
   private static final int ZERO_POINT = 128;
 
   private final WeightWriter writer;
+  private final Int8Accuracy accuracy;
 
-  Int8BlockCodec(WeightWriter writer) {
+  Int8BlockCodec(WeightWriter writer, Int8Accuracy accuracy) {
     this.writer = writer;
+    this.accuracy = accuracy;
   }
 
   /** A stored matrix: uint8 {@code [rows, blocks, blockSize]} and scales {@code [rows*blocks]}. */
@@ -73,14 +76,14 @@ final class Int8BlockCodec implements WeightCodec {
     };
   }
 
-  private static String matMulNBits(OnnxGraph graph, String x, Quantized w) {
+  private String matMulNBits(OnnxGraph graph, String x, Quantized w) {
     return graph.node("MatMulNBits").domain("com.microsoft")
         .in(x, w.bytes(), w.scales())
         .attr("K", w.cols())
         .attr("N", w.rows())
         .attr("bits", 8L)
         .attr("block_size", (long) w.blockSize())
-        .attr("accuracy_level", 1L)
+        .attr("accuracy_level", accuracy.level())
         .out();
   }
 

@@ -48,26 +48,27 @@ public final class LckvGraphBuilder {
   /** Per KV layer, main-graph values that exist only once every read of it is done. */
   private final Map<Integer, Set<String>> readsDone = new TreeMap<>();
 
-  private LckvGraphBuilder(ValidatedModel model, WeightFormat format, ExternalDataFile data,
-      Parallelism parallelism, ConversionProgress progress) {
+  private LckvGraphBuilder(ValidatedModel model, WeightFormat format, Int8Accuracy int8Accuracy,
+      ExternalDataFile data, Parallelism parallelism, ConversionProgress progress) {
     this.config = model.config();
     this.weights = model.weights();
     this.dims = config.dimensions();
     this.layout = config.layout();
     this.writer = new WeightWriter(data, main, progress, parallelism);
-    this.codec = WeightCodec.of(format, writer);
+    this.codec = WeightCodec.of(format, int8Accuracy, writer);
   }
 
   /**
    * The model, its weights appended to {@code data} (which the caller then finishes).
    *
+   * @param int8Accuracy how ORT may compute int8 weights (used with {@code format} int8 only)
    * @param parallelism the threads converting the weights; the output does not depend on it
    * @param producerVersion recorded in the model, e.g. the converter's version
    */
   public static ModelProto build(ValidatedModel model, WeightFormat format,
-      ExternalDataFile data, Parallelism parallelism, ConversionProgress progress,
-      String producerVersion, Map<String, String> metadata) {
-    var builder = new LckvGraphBuilder(model, format, data, parallelism, progress);
+      Int8Accuracy int8Accuracy, ExternalDataFile data, Parallelism parallelism,
+      ConversionProgress progress, String producerVersion, Map<String, String> metadata) {
+    var builder = new LckvGraphBuilder(model, format, int8Accuracy, data, parallelism, progress);
     GraphProto graph;
     try (WeightWriter writer = builder.writer) {
       graph = builder.graph();

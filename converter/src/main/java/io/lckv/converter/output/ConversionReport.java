@@ -3,6 +3,7 @@ package io.lckv.converter.output;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lckv.converter.graph.WeightFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,6 +37,8 @@ final class ConversionReport {
         .put("sha256", sha256));
     root.putObject("options")
         .put("dtype", options.format().optionName())
+        .put("int8_accuracy", options.format() == WeightFormat.INT8
+            ? options.int8Accuracy().optionName() : null)
         .put("validate", validation.isPresent())
         .put("force", options.force())
         .put("threads", options.parallelism().threads());

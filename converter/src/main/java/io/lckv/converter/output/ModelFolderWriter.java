@@ -5,6 +5,7 @@ import io.lckv.converter.ConversionException;
 import io.lckv.converter.checkpoint.Tensor;
 import io.lckv.converter.graph.ConversionProgress;
 import io.lckv.converter.graph.ExternalDataFile;
+import io.lckv.converter.graph.Int8Accuracy;
 import io.lckv.converter.graph.LckvGraphBuilder;
 import io.lckv.converter.graph.Parallelism;
 import io.lckv.converter.graph.WeightFormat;
@@ -31,12 +32,16 @@ import onnx.Onnx.ModelProto;
  */
 public final class ModelFolderWriter {
 
-  /** {@code parallelism} changes how fast the folder is written, never a byte of it. */
-  public record Options(WeightFormat format, boolean force, Parallelism parallelism) {
+  /**
+   * @param int8Accuracy how ORT may compute int8 weights, for {@code format} int8
+   * @param parallelism changes how fast the folder is written, never a byte of it
+   */
+  public record Options(WeightFormat format, Int8Accuracy int8Accuracy, boolean force,
+      Parallelism parallelism) {
 
-    /** With a thread per available processor. */
+    /** The default int8 accuracy, a thread per available processor. */
     public Options(WeightFormat format, boolean force) {
-      this(format, force, Parallelism.available());
+      this(format, Int8Accuracy.INT8, force, Parallelism.available());
     }
   }
 
@@ -89,7 +94,8 @@ public final class ModelFolderWriter {
           + options.format().optionName() + " weights)");
       ModelProto proto;
       try (ExternalDataFile data = new ExternalDataFile(folder, options.parallelism())) {
-        proto = LckvGraphBuilder.build(model, options.format(), data, options.parallelism(),
+        proto = LckvGraphBuilder.build(model, options.format(), options.int8Accuracy(), data,
+            options.parallelism(),
             ConversionProgress.printingTo(log, LckvGraphBuilder.weightCount(model)), converter,
             Map.of("lckv_ops_version", opsVersion, "weight_dtype", options.format().optionName()));
         data.finish();

@@ -68,7 +68,8 @@ final class CodecGraph {
     try (ExternalDataFile data = new ExternalDataFile(folder, Parallelism.available());
         WeightWriter writer = new WeightWriter(data, main, ConversionProgress.SILENT,
             Parallelism.available())) {
-      String out = body.apply(main, WeightCodec.of(format, writer));
+      // Exact int8 compute: the codec tests compare against an independent dequantization.
+      String out = body.apply(main, WeightCodec.of(format, Int8Accuracy.FP32, writer));
       main.node("Identity").in(out).outNamed("out");
       data.finish();
     }

@@ -12,6 +12,7 @@ import io.lckv.converter.fixtures.TestTensor;
 import io.lckv.converter.fixtures.TinyModel;
 import io.lckv.converter.golden.GoldenFixture;
 import io.lckv.converter.golden.GoldenFixtures;
+import io.lckv.converter.graph.Int8Accuracy;
 import io.lckv.converter.graph.Parallelism;
 import io.lckv.converter.graph.WeightFormat;
 import java.io.IOException;
@@ -85,7 +86,8 @@ class ParallelConversionTest {
     for (Parallelism parallelism : List.of(SINGLE, new Parallelism(3, 1))) {
       Path out = tmp.resolve("out");
       var e = assertThrows(CheckpointException.class, () -> ModelFolderWriter.write(checkpoint,
-          out, new ModelFolderWriter.Options(WeightFormat.FP16, false, parallelism),
+          out, new ModelFolderWriter.Options(WeightFormat.FP16, Int8Accuracy.INT8, false,
+              parallelism),
           Optional.empty(), "test", QUIET));
       messages.add(e.getMessage());
       try (var left = Files.list(tmp)) {
@@ -101,8 +103,8 @@ class ParallelConversionTest {
       Parallelism parallelism) {
     Path out = tmp.resolve(name + "-" + format.optionName());
     ModelFolderWriter.write(checkpoint, out,
-        new ModelFolderWriter.Options(format, false, parallelism), Optional.empty(), "test",
-        QUIET);
+        new ModelFolderWriter.Options(format, Int8Accuracy.INT8, false, parallelism),
+        Optional.empty(), "test", QUIET);
     return out;
   }
 }
