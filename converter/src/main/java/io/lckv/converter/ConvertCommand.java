@@ -44,8 +44,8 @@ public final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--int8-accuracy", paramLabel = "int8|fp32",
       converter = Int8AccuracyConverter.class,
       description = "with --dtype int8, the lowest precision ONNX Runtime's CPU kernel may use:"
-          + " int8 (default: activations quantized per block, ~5x faster than fp32 weights) or"
-          + " fp32 (float32 activations, exact to the stored weights, ~28x slower than fp32"
+          + " int8 (default: activations quantized per block, 2-10x faster than fp32 weights)"
+          + " or fp32 (float32 activations, exact to the stored weights, 7-26x slower than fp32"
           + " weights)")
   Int8Accuracy int8Accuracy = Int8Accuracy.INT8;
 
