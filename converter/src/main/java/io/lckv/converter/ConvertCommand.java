@@ -1,5 +1,7 @@
 package io.lckv.converter;
 
+import io.lckv.converter.graph.Int8Accuracy;
+import io.lckv.converter.graph.Parallelism;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.output.ModelFolderWriter;
 import io.lckv.converter.validate.ExportValidator;
@@ -39,6 +41,14 @@ public final class ConvertCommand implements Callable<Integer> {
           + " activations are float32 in all")
   WeightFormat format = WeightFormat.FP32;
 
+  @Option(names = "--int8-accuracy", paramLabel = "int8|fp32",
+      converter = Int8AccuracyConverter.class,
+      description = "with --dtype int8, the lowest precision ONNX Runtime's CPU kernel may use:"
+          + " int8 (default: activations quantized per block, 2-10x faster than fp32 weights)"
+          + " or fp32 (float32 activations, exact to the stored weights, 7-26x slower than fp32"
+          + " weights)")
+  Int8Accuracy int8Accuracy = Int8Accuracy.INT8;
+
   @Option(names = "--validate",
       description = "run the written model through ONNX Runtime next to the reference evaluator"
           + " and fail past the tolerance of its dtype")
@@ -46,6 +56,12 @@ public final class ConvertCommand implements Callable<Integer> {
 
   @Option(names = "--force", description = "replace <out> if it exists")
   boolean force;
+
+  @Option(names = "--threads", paramLabel = "N", converter = ThreadsConverter.class,
+      description = "threads converting weights (default: one per processor); with more than"
+          + " one, the weights file is also written on a thread of its own. The output is the"
+          + " same byte for byte")
+  int threads = Runtime.getRuntime().availableProcessors();
 
   @Override
   public Integer call() {
@@ -55,8 +71,10 @@ public final class ConvertCommand implements Callable<Integer> {
       return EXIT_FAILED;
     }
     try {
-      ModelFolderWriter.write(checkpoint, out, new ModelFolderWriter.Options(format, force),
-          validate ? Optional.of(new ExportValidator(format, System.err)) : Optional.empty(),
+      ModelFolderWriter.write(checkpoint, out,
+          new ModelFolderWriter.Options(format, int8Accuracy, force, Parallelism.of(threads)),
+          validate ? Optional.of(new ExportValidator(format, int8Accuracy, System.err))
+              : Optional.empty(),
           versionLine(), System.err);
     } catch (CheckpointException | ConversionException e) {
       System.err.println("lckv-convert: " + e.getMessage());
@@ -86,6 +104,29 @@ public final class ConvertCommand implements Callable<Integer> {
     public String[] getVersion() {
       String version = ConvertCommand.class.getPackage().getImplementationVersion();
       return new String[] {"lckv-convert " + (version == null ? "development build" : version)};
+    }
+  }
+
+  static final class ThreadsConverter implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        int threads = Integer.parseInt(value);
+        if (threads >= 1) {
+          return threads;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new CommandLine.TypeConversionException("'" + value + "' is not a positive integer");
+    }
+  }
+
+  static final class Int8AccuracyConverter implements CommandLine.ITypeConverter<Int8Accuracy> {
+    @Override
+    public Int8Accuracy convert(String value) {
+      return Int8Accuracy.fromOptionName(value).orElseThrow(() ->
+          new CommandLine.TypeConversionException("'" + value + "' is not int8 or fp32"));
     }
   }
 

@@ -53,17 +53,32 @@ class ConvertCommandTest {
         "--dtype", "int4"));
   }
 
+  @Test
+  void anUnknownInt8AccuracyIsAUsageError() {
+    assertEquals(2, ConvertCommand.run(tmp.toString(), tmp.resolve("out").toString(),
+        "--dtype", "int8", "--int8-accuracy", "fp16"));
+  }
+
+  @Test
+  void aThreadCountBelowOneIsAUsageError() {
+    for (String threads : new String[] {"0", "-2", "many"}) {
+      assertEquals(2, ConvertCommand.run(tmp.toString(), tmp.resolve("out").toString(),
+          "--threads", threads), threads);
+    }
+  }
+
   /** A golden fixture: TinyModel's patterned weights amplify float32 rounding past 1e-4. */
   @Test
   void aValidatedConversionExitsZeroAndRecordsTheFigures() throws IOException {
     Path folder = GoldenFixtures.named("lckv-sandwich-bf16-sharded").load().checkpoint();
     Path out = tmp.resolve("out");
-    String err = stderrOf(0, folder.toString(), out.toString(), "--validate");
+    String err = stderrOf(0, folder.toString(), out.toString(), "--validate", "--threads", "3");
     assertTrue(err.contains("validation: max |dlogit|"), err);
     assertTrue(err.contains("wrote " + out), err);
     JsonNode report = TinyModel.JSON.readTree(out.resolve("conversion-report.json").toFile());
     assertTrue(report.at("/validation/passed").booleanValue(), report.toString());
     assertTrue(report.at("/validation/max_abs_logit_diff").doubleValue() <= 1e-4);
+    assertEquals(3, report.at("/options/threads").intValue());
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.lckv.converter.checkpoint;
 
 import io.lckv.converter.CheckpointException;
-import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,11 +39,9 @@ public final class CheckpointReader {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       SequencedMap<String, Tensor> tensors = switch (layout) {
-        case SAFETENSORS -> SafetensorsFile.read(file, sharedArena(opened));
-        case SAFETENSORS_SHARDED -> {
-          Arena arena = sharedArena(opened);
-          yield ShardIndex.read(file, shard -> SafetensorsFile.read(shard, arena));
-        }
+        case SAFETENSORS -> SafetensorsFile.read(file, opened);
+        case SAFETENSORS_SHARDED ->
+            ShardIndex.read(file, shard -> SafetensorsFile.read(shard, opened));
         case TORCH -> TorchArchive.read(file, opened);
         case TORCH_SHARDED -> ShardIndex.read(file, shard -> TorchArchive.read(shard, opened));
       };
@@ -57,12 +54,5 @@ public final class CheckpointReader {
       }
       throw e;
     }
-  }
-
-  /** Shared, not confined: the engine may read tensors from several threads. */
-  private static Arena sharedArena(List<AutoCloseable> opened) {
-    Arena arena = Arena.ofShared();
-    opened.add(arena);
-    return arena;
   }
 }

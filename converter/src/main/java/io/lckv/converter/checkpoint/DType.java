@@ -48,4 +48,26 @@ public enum DType {
       }
     }
   }
+
+  /**
+   * Widens elements {@code first … first + count − 1} of {@code source} to float32 in
+   * {@code target[at …]}: how a converter reads a stretch of a tensor into a reusable array, per
+   * element from the mapping (as fast as a bulk copy first, and no second array).
+   */
+  public void toFloat32(MemorySegment source, long first, float[] target, int at, int count) {
+    switch (this) {
+      case F32 -> MemorySegment.copy(source, FLOAT_LE, first * 4, target, at, count);
+      case F16 -> {
+        for (int i = 0; i < count; i++) {
+          target[at + i] = Float.float16ToFloat(source.getAtIndex(SHORT_LE, first + i));
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < count; i++) {
+          int bits = (source.getAtIndex(SHORT_LE, first + i) & 0xffff) << 16;
+          target[at + i] = Float.intBitsToFloat(bits);
+        }
+      }
+    }
+  }
 }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lckv.converter.CheckpointException;
 import io.lckv.converter.StrictJson;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -21,7 +19,7 @@ import java.util.SequencedMap;
 /**
  * Reads one {@code .safetensors} file: an 8-byte little-endian header length N, N bytes of JSON
  * {@code {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}}, then the
- * data, to which the offsets are relative. The whole file is memory-mapped; tensors are views.
+ * data, to which the offsets are relative. The file stays open; each tensor is mapped when read.
  */
 final class SafetensorsFile {
 
@@ -34,9 +32,16 @@ final class SafetensorsFile {
 
   private SafetensorsFile() {}
 
-  /** The file's tensors in header order; the mapping lives as long as {@code arena}. */
-  static SequencedMap<String, Tensor> read(Path file, Arena arena) {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+  /** The file's tensors in header order; its open channel is added to {@code opened}. */
+  static SequencedMap<String, Tensor> read(Path file, List<AutoCloseable> opened) {
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw new CheckpointException(file, "cannot be read: " + e.getMessage(), e);
+    }
+    opened.add(channel);
+    try {
       long fileSize = channel.size();
       long headerSize = headerSize(file, channel, fileSize);
       ByteBuffer header = readFully(file, channel, 8, (int) headerSize);
@@ -45,13 +50,10 @@ final class SafetensorsFile {
       List<Entry> entries = entries(file, json, dataSize);
       rejectOverlaps(file, entries);
 
-      MemorySegment data = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileSize, arena)
-          .asSlice(8 + headerSize);
       var tensors = new LinkedHashMap<String, Tensor>();
       for (Entry e : entries) {
-        MemorySegment slice = data.asSlice(e.begin(), e.end() - e.begin());
         tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(), file,
-            new MappedBytes(slice)));
+            new MappedBytes(file, channel, 8 + headerSize + e.begin(), e.end() - e.begin())));
       }
       return tensors;
     } catch (IOException e) {

@@ -33,16 +33,13 @@ public record Tensor(String name, DType dtype, Shape shape, Path file, TensorByt
    * bounded by the 2^31 elements of a Java array.
    */
   public MemorySegment toFloat32(Arena arena) {
-    return switch (bytes) {
-      case MappedBytes mapped -> widen(mapped.slice(), arena);
-      // Read straight into the caller's memory: it already is little-endian float32.
-      case ZipEntryBytes entry when dtype == DType.F32 -> entry.read(arena);
-      case ZipEntryBytes entry -> {
-        try (Arena staging = Arena.ofConfined()) {
-          yield widen(entry.read(staging), arena);
-        }
-      }
-    };
+    // An archive entry is read straight into the caller's memory when it already is float32.
+    if (bytes instanceof ZipEntryBytes entry && dtype == DType.F32) {
+      return entry.read(arena);
+    }
+    try (Arena staging = Arena.ofConfined()) {
+      return widen(bytes.read(staging), arena);
+    }
   }
 
   private MemorySegment widen(MemorySegment source, Arena arena) {

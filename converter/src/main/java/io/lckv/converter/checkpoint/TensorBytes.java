@@ -9,9 +9,9 @@ public sealed interface TensorBytes permits MappedBytes, ZipEntryBytes {
   long byteSize();
 
   /**
-   * The tensor's bytes, little-endian in its dtype. A memory-mapped file answers with a read-only
-   * view of the mapping (no copy, {@code arena} unused); an archive entry is read into memory
-   * allocated from {@code arena}.
+   * The tensor's bytes, little-endian in its dtype, valid while {@code arena} is open: a
+   * safetensors file answers with a read-only mapping of the range (no copy), an archive entry is
+   * read into memory allocated from {@code arena}.
    */
   MemorySegment read(Arena arena);
 }

@@ -25,7 +25,7 @@ final class FloatCodec implements WeightCodec {
   private static final ValueLayout.OfShort HALF_LE =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-  private static final long TILE = 64;
+  private static final int TILE = 64;
 
   private final boolean half;
   private final WeightWriter writer;
@@ -40,40 +40,80 @@ final class FloatCodec implements WeightCodec {
     long out = weight.shape().dim(0);
     long in = weight.shape().dim(1);
     String stored;
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment source = weight.toFloat32(arena);
-      MemorySegment target = arena.allocate(in * out * elementBytes(), 8);
-      // In square tiles, so both the rows read and the rows written stay in cache: a plain
-      // row-by-row transpose of a large matrix misses cache on every write.
-      for (long o0 = 0; o0 < out; o0 += TILE) {
-        for (long i0 = 0; i0 < in; i0 += TILE) {
-          long oEnd = Math.min(o0 + TILE, out);
-          long iEnd = Math.min(i0 + TILE, in);
-          for (long o = o0; o < oEnd; o++) {
-            for (long i = i0; i < iEnd; i++) {
-              put(weight, target, i * out + o, source.getAtIndex(DType.FLOAT_LE, o * in + i));
-            }
-          }
-        }
-      }
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment source = weight.raw(arena);
+      MemorySegment target = writer.output(in * out * elementBytes());
+      writer.forRows(out, in, TILE,
+          (first, end, scratch) -> transposeRows(weight, source, target, first, end, scratch));
       stored = writer.store(weight.name(), type(), new long[] {in, out}, target);
     }
     writer.done(weight);
     return graph.matMul(x, asFloat32(stored));
   }
 
-  @Override
-  public TokenTable table(Tensor weight) {
-    String stored;
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment source = weight.toFloat32(arena);
-      MemorySegment target = source;
-      if (half) {
-        target = arena.allocate(weight.elementCount() * 2, 8);
-        for (long e = 0; e < weight.elementCount(); e++) {
-          put(weight, target, e, source.getAtIndex(DType.FLOAT_LE, e));
+  /**
+   * Source rows {@code first … end − 1} ({@code [out, in]}) become columns of the {@code [in, out]}
+   * target, in square tiles so that both the rows read and the rows written stay in cache (a
+   * plain row-by-row transpose of a large matrix misses cache on every write). The rows are
+   * widened into an array first and each tile is written out row by row with bulk copies.
+   */
+  private void transposeRows(Tensor weight, MemorySegment source, MemorySegment target,
+      long first, long end, ParallelLoop.Scratch scratch) {
+    long out = weight.shape().dim(0);
+    int in = (int) weight.shape().dim(1);
+    int rows = (int) (end - first);
+    float[] band = scratch.floats(0, rows * in);
+    weight.dtype().toFloat32(source, first * in, band, 0, rows * in);
+    float[] tile = scratch.floats(1, TILE * TILE);
+    short[] halves = scratch.shorts(TILE * TILE);
+    for (int r0 = 0; r0 < rows; r0 += TILE) {
+      int height = Math.min(TILE, rows - r0);
+      for (int c0 = 0; c0 < in; c0 += TILE) {
+        int width = Math.min(TILE, in - c0);
+        for (int r = 0; r < height; r++) {
+          for (int c = 0; c < width; c++) {
+            tile[c * height + r] = band[(r0 + r) * in + c0 + c];
+          }
+        }
+        if (half) {
+          for (int e = 0; e < width * height; e++) {
+            halves[e] = toHalf(weight, tile[e]);
+          }
+        }
+        for (int c = 0; c < width; c++) {
+          long at = (c0 + c) * out + first + r0;
+          if (half) {
+            MemorySegment.copy(halves, c * height, target, HALF_LE, at * 2, height);
+          } else {
+            MemorySegment.copy(tile, c * height, target, DType.FLOAT_LE, at * 4, height);
+          }
         }
       }
+    }
+  }
+
+  @Override
+  public TokenTable table(Tensor weight) {
+    long rows = weight.shape().dim(0);
+    long cols = weight.shape().dim(1);
+    String stored;
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment source = weight.raw(arena);
+      MemorySegment target = writer.output(rows * cols * elementBytes());
+      writer.forRows(rows, cols, 1, (first, end, scratch) -> {
+        int count = (int) ((end - first) * cols);
+        float[] values = scratch.floats(0, count);
+        weight.dtype().toFloat32(source, first * cols, values, 0, count);
+        if (half) {
+          short[] halves = scratch.shorts(count);
+          for (int e = 0; e < count; e++) {
+            halves[e] = toHalf(weight, values[e]);
+          }
+          MemorySegment.copy(halves, 0, target, HALF_LE, first * cols * 2, count);
+        } else {
+          MemorySegment.copy(values, 0, target, DType.FLOAT_LE, first * cols * 4, count);
+        }
+      });
       stored = writer.store(weight.name(), type(), weight.shape().dims(), target);
     }
     writer.done(weight);
@@ -108,17 +148,14 @@ final class FloatCodec implements WeightCodec {
     return half ? 2 : 4;
   }
 
-  private void put(Tensor weight, MemorySegment target, long index, float value) {
-    if (!half) {
-      target.setAtIndex(DType.FLOAT_LE, index, value);
-      return;
-    }
+  /** Rounds to float16; a finite value that rounds to infinity cannot be stored. */
+  private static short toHalf(Tensor weight, float value) {
     short bits = Float.floatToFloat16(value);
-    if (Float.isInfinite(Float.float16ToFloat(bits)) && Float.isFinite(value)) {
+    if ((bits & 0x7fff) == 0x7c00 && Float.isFinite(value)) {
       throw new CheckpointException(weight.file(), "tensor "
           + CheckpointException.quote(weight.name()) + " holds " + value
           + ", beyond float16's range (65504): convert with --dtype fp32 or int8");
     }
-    target.setAtIndex(HALF_LE, index, bits);
+    return bits;
   }
 }

@@ -48,36 +48,43 @@ public final class LckvGraphBuilder {
   /** Per KV layer, main-graph values that exist only once every read of it is done. */
   private final Map<Integer, Set<String>> readsDone = new TreeMap<>();
 
-  private LckvGraphBuilder(ValidatedModel model, WeightFormat format, ExternalDataFile data,
-      ConversionProgress progress) {
+  private LckvGraphBuilder(ValidatedModel model, WeightFormat format, Int8Accuracy int8Accuracy,
+      ExternalDataFile data, Parallelism parallelism, ConversionProgress progress) {
     this.config = model.config();
     this.weights = model.weights();
     this.dims = config.dimensions();
     this.layout = config.layout();
-    this.writer = new WeightWriter(data, main, progress);
-    this.codec = WeightCodec.of(format, writer);
+    this.writer = new WeightWriter(data, main, progress, parallelism);
+    this.codec = WeightCodec.of(format, int8Accuracy, writer);
   }
 
   /**
-   * The model, its weights written to {@code data}.
+   * The model, its weights appended to {@code data} (which the caller then finishes).
    *
+   * @param int8Accuracy how ORT may compute int8 weights (used with {@code format} int8 only)
+   * @param parallelism the threads converting the weights; the output does not depend on it
    * @param producerVersion recorded in the model, e.g. the converter's version
    */
   public static ModelProto build(ValidatedModel model, WeightFormat format,
-      ExternalDataFile data, ConversionProgress progress, String producerVersion,
-      Map<String, String> metadata) {
-    var builder = new LckvGraphBuilder(model, format, data, progress);
+      Int8Accuracy int8Accuracy, ExternalDataFile data, Parallelism parallelism,
+      ConversionProgress progress, String producerVersion, Map<String, String> metadata) {
+    var builder = new LckvGraphBuilder(model, format, int8Accuracy, data, parallelism, progress);
+    GraphProto graph;
+    try (WeightWriter writer = builder.writer) {
+      graph = builder.graph();
+    }
     var proto = ModelProto.newBuilder()
         .setIrVersion(IR_VERSION)
         .setProducerName("lckv-convert")
         .setProducerVersion(producerVersion)
         .addOpsetImport(opset("", ONNX_OPSET))
         .addOpsetImport(opset(OpLibrary.DOMAIN, LCKV_OPSET))
-        .setGraph(builder.graph());
+        .setGraph(graph);
     if (format == WeightFormat.INT8) {
       proto.addOpsetImport(opset("com.microsoft", 1));
     }
-    metadata.forEach((key, value) -> proto.addMetadataProps(
+    // In key order: Map.of iterates in an order that changes from one JVM run to the next.
+    new TreeMap<>(metadata).forEach((key, value) -> proto.addMetadataProps(
         StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
     return proto.build();
   }

@@ -27,10 +27,11 @@ interface WeightCodec {
     String project(OnnxGraph graph, String x);
   }
 
-  static WeightCodec of(WeightFormat format, WeightWriter writer) {
+  /** {@code int8Accuracy} matters to {@link WeightFormat#INT8} only. */
+  static WeightCodec of(WeightFormat format, Int8Accuracy int8Accuracy, WeightWriter writer) {
     return switch (format) {
       case FP32, FP16 -> new FloatCodec(format, writer);
-      case INT8 -> new Int8BlockCodec(writer);
+      case INT8 -> new Int8BlockCodec(writer, int8Accuracy);
     };
   }
 }

@@ -3,12 +3,13 @@ package io.lckv.converter.output;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lckv.converter.graph.WeightFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /**
  * {@code conversion-report.json}: where a model folder came from (every source file with its
@@ -22,7 +23,7 @@ final class ConversionReport {
   private ConversionReport() {}
 
   static ObjectNode of(String converter, String opsVersion, Path checkpoint,
-      Collection<Path> sourceFiles, ModelFolderWriter.Options options, Path folder,
+      SortedMap<Path, String> sourceHashes, ModelFolderWriter.Options options, Path folder,
       double conversionSeconds, Optional<ObjectNode> validation) {
     ObjectNode root = JSON.createObjectNode();
     root.put("schema_version", 1);
@@ -30,16 +31,17 @@ final class ConversionReport {
     root.put("lckv_ops_version", opsVersion);
     root.put("checkpoint", checkpoint.toString());
     ArrayNode sources = root.putArray("source_files");
-    for (Path file : sourceFiles) {
-      sources.addObject()
-          .put("file", checkpoint.relativize(file).toString())
-          .put("bytes", size(file))
-          .put("sha256", Sha256.of(file));
-    }
+    sourceHashes.forEach((file, sha256) -> sources.addObject()
+        .put("file", checkpoint.relativize(file).toString())
+        .put("bytes", size(file))
+        .put("sha256", sha256));
     root.putObject("options")
         .put("dtype", options.format().optionName())
+        .put("int8_accuracy", options.format() == WeightFormat.INT8
+            ? options.int8Accuracy().optionName() : null)
         .put("validate", validation.isPresent())
-        .put("force", options.force());
+        .put("force", options.force())
+        .put("threads", options.parallelism().threads());
     ArrayNode outputs = root.putArray("output_files");
     try (var files = Files.list(folder)) {
       files.sorted().forEach(file -> outputs.addObject()

@@ -5,7 +5,9 @@ import io.lckv.converter.ConversionException;
 import io.lckv.converter.checkpoint.Tensor;
 import io.lckv.converter.graph.ConversionProgress;
 import io.lckv.converter.graph.ExternalDataFile;
+import io.lckv.converter.graph.Int8Accuracy;
 import io.lckv.converter.graph.LckvGraphBuilder;
+import io.lckv.converter.graph.Parallelism;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.model.ValidatedModel;
 import io.lckv.nativeops.OpLibrary;
@@ -30,7 +32,18 @@ import onnx.Onnx.ModelProto;
  */
 public final class ModelFolderWriter {
 
-  public record Options(WeightFormat format, boolean force) {}
+  /**
+   * @param int8Accuracy how ORT may compute int8 weights, for {@code format} int8
+   * @param parallelism changes how fast the folder is written, never a byte of it
+   */
+  public record Options(WeightFormat format, Int8Accuracy int8Accuracy, boolean force,
+      Parallelism parallelism) {
+
+    /** The default int8 accuracy, a thread per available processor. */
+    public Options(WeightFormat format, boolean force) {
+      this(format, Int8Accuracy.INT8, force, Parallelism.available());
+    }
+  }
 
   /** A check of the finished folder before it is published (see --validate). */
   @FunctionalInterface
@@ -69,37 +82,43 @@ public final class ModelFolderWriter {
       Options options, Optional<FolderCheck> check, String converter, PrintStream log) {
     long start = System.nanoTime();
     String opsVersion = OpLibrary.version();
-    log.println("lckv-convert: writing " + RuntimeConfig.MODEL_FILE + " ("
-        + options.format().optionName() + " weights)");
-    ModelProto proto;
-    try (ExternalDataFile data = new ExternalDataFile(folder)) {
-      proto = LckvGraphBuilder.build(model, options.format(), data,
-          ConversionProgress.printingTo(log, LckvGraphBuilder.weightCount(model)), converter,
-          Map.of("lckv_ops_version", opsVersion, "weight_dtype", options.format().optionName()));
-    }
-    try (OutputStream stream = Files.newOutputStream(folder.resolve(RuntimeConfig.MODEL_FILE))) {
-      proto.writeTo(stream);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + RuntimeConfig.MODEL_FILE, e);
-    }
     List<Path> tokenizer = TokenizerFiles.present(source);
-    TokenizerFiles.copy(tokenizer, folder);
-    JsonFiles.write(RuntimeConfig.of(model.config(), options.format(), opsVersion,
-        tokenizer.stream().map(p -> p.getFileName().toString()).toList()),
-        folder.resolve(RuntimeConfig.FILE_NAME));
-    double seconds = (System.nanoTime() - start) / 1e9;
-    log.printf("lckv-convert: converted in %.1f s%n", seconds);
-
-    Optional<ObjectNode> validation = check.map(c -> c.check(folder, model));
     var sources = new TreeSet<Path>();
     sources.add(model.config().file());
     sources.add(model.checkpoint().origin());
     model.checkpoint().tensors().values().stream().map(Tensor::file).forEach(sources::add);
     sources.addAll(tokenizer);
-    ObjectNode report = ConversionReport.of(converter, opsVersion, source, sources, options,
-        folder, seconds, validation);
-    ConversionReport.write(report, folder);
-    return report;
+    try (SourceHashes hashes =
+        SourceHashes.start(sources, options.parallelism().background())) {
+      log.println("lckv-convert: writing " + RuntimeConfig.MODEL_FILE + " ("
+          + options.format().optionName() + " weights)");
+      ModelProto proto;
+      try (ExternalDataFile data = new ExternalDataFile(folder, options.parallelism())) {
+        proto = LckvGraphBuilder.build(model, options.format(), options.int8Accuracy(), data,
+            options.parallelism(),
+            ConversionProgress.printingTo(log, LckvGraphBuilder.weightCount(model)), converter,
+            Map.of("lckv_ops_version", opsVersion, "weight_dtype", options.format().optionName()));
+        data.finish();
+      }
+      try (OutputStream stream =
+          Files.newOutputStream(folder.resolve(RuntimeConfig.MODEL_FILE))) {
+        proto.writeTo(stream);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + RuntimeConfig.MODEL_FILE, e);
+      }
+      TokenizerFiles.copy(tokenizer, folder);
+      JsonFiles.write(RuntimeConfig.of(model.config(), options.format(), opsVersion,
+          tokenizer.stream().map(p -> p.getFileName().toString()).toList()),
+          folder.resolve(RuntimeConfig.FILE_NAME));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      log.printf("lckv-convert: converted in %.1f s%n", seconds);
+
+      Optional<ObjectNode> validation = check.map(c -> c.check(folder, model));
+      ObjectNode report = ConversionReport.of(converter, opsVersion, source, hashes.get(),
+          options, folder, seconds, validation);
+      ConversionReport.write(report, folder);
+      return report;
+    }
   }
 
   /**

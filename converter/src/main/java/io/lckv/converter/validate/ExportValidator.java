@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lckv.converter.ConversionException;
 import io.lckv.converter.config.ModelConfig;
+import io.lckv.converter.graph.Int8Accuracy;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.model.ValidatedModel;
 import io.lckv.converter.output.ModelFolderWriter;
@@ -33,16 +34,18 @@ public final class ExportValidator implements ModelFolderWriter.FolderCheck {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final WeightFormat format;
+  private final Int8Accuracy int8Accuracy;
   private final PrintStream log;
 
-  public ExportValidator(WeightFormat format, PrintStream log) {
+  public ExportValidator(WeightFormat format, Int8Accuracy int8Accuracy, PrintStream log) {
     this.format = format;
+    this.int8Accuracy = int8Accuracy;
     this.log = log;
   }
 
   @Override
   public ObjectNode check(Path folder, ValidatedModel model) {
-    double tolerance = ValidationTolerance.of(format);
+    double tolerance = ValidationTolerance.of(format, int8Accuracy);
     ObjectNode figures = JSON.createObjectNode();
     figures.put("tolerance", tolerance);
     ArrayNode checks = figures.putArray("checks");

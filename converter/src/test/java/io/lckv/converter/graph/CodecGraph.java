@@ -65,11 +65,13 @@ final class CodecGraph {
       dims[i] = "d" + i;
     }
     main.input(TensorSpec.of("input", inputType, dims));
-    try (ExternalDataFile data = new ExternalDataFile(folder)) {
-      WeightCodec codec = WeightCodec.of(format,
-          new WeightWriter(data, main, ConversionProgress.SILENT));
-      String out = body.apply(main, codec);
+    try (ExternalDataFile data = new ExternalDataFile(folder, Parallelism.available());
+        WeightWriter writer = new WeightWriter(data, main, ConversionProgress.SILENT,
+            Parallelism.available())) {
+      // Exact int8 compute: the codec tests compare against an independent dequantization.
+      String out = body.apply(main, WeightCodec.of(format, Int8Accuracy.FP32, writer));
       main.node("Identity").in(out).outNamed("out");
+      data.finish();
     }
     main.output(TensorSpec.of("out", DataType.FLOAT, "o0", "o1", "o2"));
     ModelProto model = ModelProto.newBuilder()

@@ -24,6 +24,8 @@ import onnx.Onnx.TensorProto;
 import onnx.Onnx.ValueInfoProto;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The graph's structure for TinyModel ("0_3_3_3": layer 0 runs once, layers 1–3 cycle). */
 class LckvGraphBuilderTest {
@@ -31,15 +33,23 @@ class LckvGraphBuilderTest {
   @TempDir Path tmp;
 
   private ModelProto build(boolean tied, WeightFormat format) throws IOException {
+    return build(tied, format, Int8Accuracy.INT8);
+  }
+
+  private ModelProto build(boolean tied, WeightFormat format, Int8Accuracy int8Accuracy)
+      throws IOException {
     Path checkpoint = tmp.resolve("checkpoint");
     TinyModel.writeConfig(checkpoint, TinyModel.config().put("tie_word_embeddings", tied));
     SafetensorsWriter.write(checkpoint.resolve("model.safetensors"), DType.BF16,
         TinyModel.tensors(tied));
     Path out = Files.createDirectories(tmp.resolve("out"));
     try (ValidatedModel model = ValidatedModel.open(checkpoint);
-        ExternalDataFile data = new ExternalDataFile(out)) {
-      return LckvGraphBuilder.build(model, format, data, ConversionProgress.SILENT, "test",
-          Map.of("weight_dtype", format.optionName()));
+        ExternalDataFile data = new ExternalDataFile(out, Parallelism.available())) {
+      ModelProto proto = LckvGraphBuilder.build(model, format, int8Accuracy, data,
+          Parallelism.available(),
+          ConversionProgress.SILENT, "test", Map.of("weight_dtype", format.optionName()));
+      data.finish();
+      return proto;
     }
   }
 
@@ -178,9 +188,10 @@ class LckvGraphBuilderTest {
     }
   }
 
-  @Test
-  void int8UsesMatMulNBitsWithFloatActivations() throws IOException {
-    ModelProto model = build(false, WeightFormat.INT8);
+  @ParameterizedTest
+  @EnumSource(Int8Accuracy.class)
+  void int8UsesMatMulNBitsAtItsAccuracyLevel(Int8Accuracy accuracy) throws IOException {
+    ModelProto model = build(false, WeightFormat.INT8, accuracy);
     assertTrue(model.getOpsetImportList().stream()
         .anyMatch(o -> o.getDomain().equals("com.microsoft")));
     List<NodeProto> matMuls = nodes(model.getGraph(), "MatMulNBits");
@@ -190,7 +201,8 @@ class LckvGraphBuilderTest {
     assertEquals(4 * 5 + 2 * 2 + 2, matMuls.size());
     for (NodeProto node : matMuls) {
       assertEquals(8, attribute(node, "bits").getI());
-      assertEquals(1, attribute(node, "accuracy_level").getI());
+      assertEquals(accuracy == Int8Accuracy.FP32 ? 1 : 4,
+          attribute(node, "accuracy_level").getI());
     }
   }
 

@@ -1,6 +1,8 @@
 package io.lckv.converter.validate;
 
 import io.lckv.converter.golden.Golden;
+import io.lckv.converter.graph.Int8Accuracy;
+import io.lckv.converter.graph.Parallelism;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.output.ModelFolderWriter;
 import java.io.IOException;
@@ -27,13 +29,18 @@ final class ConvertedFixtures {
 
   /** The model folder of {@code golden} in {@code format}, converting it on first use. */
   static Path of(Golden golden, WeightFormat format) {
-    String key = golden.fixture().name() + "-" + format.optionName();
+    return of(golden, format, Int8Accuracy.INT8);
+  }
+
+  /** The same with int8 computed at {@code int8Accuracy}. */
+  static Path of(Golden golden, WeightFormat format, Int8Accuracy int8Accuracy) {
+    String key = key(golden, format, int8Accuracy);
     return CONVERTED.computeIfAbsent(key, k -> {
       Path out = ROOT.resolve(k);
       long start = System.nanoTime();
       ModelFolderWriter.write(golden.checkpoint(), out,
-          new ModelFolderWriter.Options(format, false), Optional.empty(), "test",
-          new PrintStream(OutputStream.nullOutputStream()));
+          new ModelFolderWriter.Options(format, int8Accuracy, false, Parallelism.available()),
+          Optional.empty(), "test", new PrintStream(OutputStream.nullOutputStream()));
       SECONDS.put(k, (System.nanoTime() - start) / 1e9);
       return out;
     });
@@ -42,7 +49,12 @@ final class ConvertedFixtures {
   /** Wall time of the conversion behind {@link #of}. */
   static double seconds(Golden golden, WeightFormat format) {
     of(golden, format);
-    return SECONDS.get(golden.fixture().name() + "-" + format.optionName());
+    return SECONDS.get(key(golden, format, Int8Accuracy.INT8));
+  }
+
+  private static String key(Golden golden, WeightFormat format, Int8Accuracy int8Accuracy) {
+    String key = golden.fixture().name() + "-" + format.optionName();
+    return format == WeightFormat.INT8 ? key + "-" + int8Accuracy.optionName() : key;
   }
 
   private static Path createRoot() {

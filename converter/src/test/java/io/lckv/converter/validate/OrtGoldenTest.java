@@ -14,6 +14,7 @@ import io.lckv.converter.golden.ModeGolden;
 import io.lckv.converter.golden.PromptGolden;
 import io.lckv.converter.golden.StreamingGolden;
 import io.lckv.converter.golden.LogitDeviation;
+import io.lckv.converter.graph.Int8Accuracy;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.reference.StreamingLlm;
 import io.lckv.nativeops.PoolDtype;
@@ -58,8 +59,9 @@ class OrtGoldenTest {
   static double bound(GoldenFixture fixture, WeightFormat format) {
     return switch (format) {
       case FP32 -> EXACT;
-      case FP16 -> fixture.dtype().equals("float32") ? ValidationTolerance.of(format) : EXACT;
-      case INT8 -> ValidationTolerance.of(format);
+      case FP16 -> fixture.dtype().equals("float32")
+          ? ValidationTolerance.of(format, Int8Accuracy.INT8) : EXACT;
+      case INT8 -> ValidationTolerance.of(format, Int8Accuracy.INT8);
     };
   }
 
