@@ -11,6 +11,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments, stringify } from "yaml";
 
+/** The k8s/ folder. */
+export const K8S_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
 const KUSTOMIZATION_FIELDS = new Set([
   "apiVersion", "kind", "resources", "components", "patches", "images",
 ]);
@@ -218,5 +221,3 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   process.stdout.write(toYaml(render(folder)));
 }
-
-export const K8S_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
