@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.engine.model.RunnerOptions;
-import io.lckv.engine.model.ServedModel;
+import io.lckv.engine.model.OrtModel;
 import io.lckv.engine.sampling.SamplingParams;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -21,8 +21,8 @@ class EmbeddedModelCancelTest {
 
   @Test
   void aCancelMidStreamEndsTheRequestAndEmptiesThePool() throws Exception {
-    var options = new ServedModel.Options(cache, WeightFormat.FP16, RunnerOptions.cpu(4 << 20));
-    try (var model = ServedModel.open(Path.of("../models/lckv-tiny-w2"), options,
+    var options = new OrtModel.Options(cache, WeightFormat.FP16, RunnerOptions.cpu(4 << 20));
+    try (var model = OrtModel.open(Path.of("../models/lckv-tiny-w2"), options,
             new PrintStream(OutputStream.nullOutputStream()));
         var engine = Engine.start(model.runner(), model.tokenizer(),
             new EngineConfig(4, 256, 64, 4))) {

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.engine.model.ExecutionDevice;
 import io.lckv.engine.model.RunnerOptions;
-import io.lckv.engine.model.ServedModel;
+import io.lckv.engine.model.OrtModel;
 import io.lckv.engine.sampling.SamplingParams;
 import io.lckv.nativeops.PoolDtype;
 import java.io.IOException;
@@ -56,9 +56,9 @@ class EmbeddedModelGreedyTest {
   @MethodSource("cases")
   void greedyTextEqualsTheReference(String name, WeightFormat format, PoolDtype kv,
       JsonNode cases) throws Exception {
-    var options = new ServedModel.Options(cache, format,
+    var options = new OrtModel.Options(cache, format,
         new RunnerOptions(new ExecutionDevice.Cpu(1), 8 << 20, 16, kv));
-    try (var model = ServedModel.open(Path.of("../models", name), options,
+    try (var model = OrtModel.open(Path.of("../models", name), options,
             new PrintStream(OutputStream.nullOutputStream()));
         var engine = Engine.start(model.runner(), model.tokenizer(),
             new EngineConfig(4, 256, 64, 4))) {

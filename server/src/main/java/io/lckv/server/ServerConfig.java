@@ -26,6 +26,19 @@ public interface ServerConfig {
   @WithDefault("cpu")
   Device device();
 
+  /**
+   * Where a Hugging Face checkpoint given as {@code model-path} is converted to, once; entries are
+   * keyed by the checkpoint's content, so the folder may be shared and kept across restarts.
+   */
+  @WithDefault("${user.home}/.cache/lckv-serve/models")
+  Path modelCache();
+
+  /**
+   * ONNX Runtime threads per model step on the CPU; unset, the processors the JVM sees (which
+   * follows a container's CPU limit, unlike ONNX Runtime's own default).
+   */
+  OptionalInt cpuThreads();
+
   /** Bytes of KV cache the pool is sized to (whole blocks only). */
   @WithDefault("268435456")
   long kvCacheBytes();

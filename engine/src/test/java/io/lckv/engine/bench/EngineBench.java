@@ -5,7 +5,7 @@ import io.lckv.engine.kv.CacheView;
 import io.lckv.engine.kv.KvCache;
 import io.lckv.engine.model.ExecutionDevice;
 import io.lckv.engine.model.RunnerOptions;
-import io.lckv.engine.model.ServedModel;
+import io.lckv.engine.model.OrtModel;
 import io.lckv.engine.runner.ModelRunner;
 import io.lckv.engine.runner.PrefillMode;
 import io.lckv.engine.runner.RunnerException;
@@ -49,9 +49,9 @@ public final class EngineBench {
     out.println("| model | KV bytes/token | requests admitted | decode tok/s B=1 | B=8 | B=32 |");
     out.println("|---|---|---|---|---|---|");
     for (Path model : s.models()) {
-      var options = new ServedModel.Options(s.cache(), WeightFormat.FP16, new RunnerOptions(
+      var options = new OrtModel.Options(s.cache(), WeightFormat.FP16, new RunnerOptions(
           new ExecutionDevice.Cpu(s.threads()), s.budgetBytes(), 16, PoolDtype.F16));
-      try (var served = ServedModel.open(model, options, System.err)) {
+      try (var served = OrtModel.open(model, options, System.err)) {
         var row = new StringBuilder();
         row.append("| ").append(model.getFileName()).append(" | ")
             .append(served.runner().spec().kvFootprint().bytesPerToken()).append(" | ")

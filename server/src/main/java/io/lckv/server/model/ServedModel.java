@@ -78,8 +78,7 @@ public class ServedModel {
     long start = System.nanoTime();
     try {
       if (backends.isUnsatisfied()) {
-        throw new IllegalStateException(
-            "no model backend in this build: the engine cannot load model folders yet");
+        throw new IllegalStateException("no model backend in this build");
       }
       Serving serving = open(backends.get());
       status = new Status.Ready(serving);
@@ -98,7 +97,8 @@ public class ServedModel {
   private Serving open(ModelBackend backend) throws Exception {
     var options =
         new ModelOptions(
-            config.modelPath(), config.device(), config.kvCacheBytes(), config.kvBlockSize());
+            config.modelPath(), config.device(), config.kvCacheBytes(), config.kvBlockSize(),
+            config.modelCache(), config.cpuThreads().orElse(Runtime.getRuntime().availableProcessors()));
     LoadedModel loaded = backend.open(options);
     ChatTemplate template;
     Engine started;

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * path may be a converted folder or a Hugging Face checkpoint, which is converted once into the
  * cache (see {@link ConversionCache}).
  */
-public final class ServedModel implements AutoCloseable {
+public final class OrtModel implements AutoCloseable {
 
   /**
    * @param cacheDirectory where checkpoints are converted to
@@ -24,14 +24,14 @@ public final class ServedModel implements AutoCloseable {
   private final OrtModelRunner runner;
   private final HfTokenizer tokenizer;
 
-  private ServedModel(ModelFolder folder, OrtModelRunner runner, HfTokenizer tokenizer) {
+  private OrtModel(ModelFolder folder, OrtModelRunner runner, HfTokenizer tokenizer) {
     this.folder = folder;
     this.runner = runner;
     this.tokenizer = tokenizer;
   }
 
   /** Resolves, converts if needed, and opens {@code modelPath}; progress lines go to {@code log}. */
-  public static ServedModel open(Path modelPath, Options options, PrintStream log) {
+  public static OrtModel open(Path modelPath, Options options, PrintStream log) {
     ModelFolder folder =
         new ConversionCache(options.cacheDirectory()).resolve(modelPath, options.format(), log);
     Path tokenizerFile = folder.tokenizerFile().orElseThrow(() -> new ModelLoadException(
@@ -44,7 +44,7 @@ public final class ServedModel implements AutoCloseable {
           + e.getMessage(), e);
     }
     try {
-      return new ServedModel(folder, OrtModelRunner.open(folder, options.runner()), tokenizer);
+      return new OrtModel(folder, OrtModelRunner.open(folder, options.runner()), tokenizer);
     } catch (RuntimeException e) {
       tokenizer.close();
       throw e;

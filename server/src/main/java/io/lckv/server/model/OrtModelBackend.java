@@ -1,0 +1,38 @@
+package io.lckv.server.model;
+
+import io.lckv.converter.graph.WeightFormat;
+import io.lckv.engine.model.ExecutionDevice;
+import io.lckv.engine.model.RunnerOptions;
+import io.lckv.nativeops.PoolDtype;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.PrintStream;
+
+/**
+ * The production backend: the engine's ONNX Runtime runner over a converted model folder, or
+ * over a Hugging Face checkpoint converted once into {@code lckv.model-cache}. Weights of a
+ * conversion and the KV cache are float16, the engine's defaults for serving.
+ */
+@ApplicationScoped
+public class OrtModelBackend implements ModelBackend {
+
+  @Override
+  public LoadedModel open(ModelOptions options) throws Exception {
+    ExecutionDevice device = switch (options.device()) {
+      case CPU -> new ExecutionDevice.Cpu(options.cpuThreads());
+      case CUDA -> new ExecutionDevice.Cuda(0, 0);
+    };
+    var engineOptions = new io.lckv.engine.model.OrtModel.Options(options.cacheDirectory(),
+        WeightFormat.FP16,
+        new RunnerOptions(device, options.kvCacheBytes(), options.kvBlockSize(), PoolDtype.F16));
+    // Conversion progress goes to the process log: it is the one slow step of a first start.
+    var model = io.lckv.engine.model.OrtModel.open(options.path(), engineOptions,
+        new PrintStream(System.out, true));
+    try {
+      return new LoadedModel(model.runner(), model.tokenizer(),
+          TokenizerConfig.read(model.folder().folder()), model.runner());
+    } catch (Exception | Error e) {
+      model.close();
+      throw e;
+    }
+  }
+}
