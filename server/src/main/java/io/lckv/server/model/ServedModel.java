@@ -98,7 +98,8 @@ public class ServedModel {
     var options =
         new ModelOptions(
             config.modelPath(), config.device(), config.kvCacheBytes(), config.kvBlockSize(),
-            config.modelCache(), config.cpuThreads().orElse(Runtime.getRuntime().availableProcessors()));
+            config.modelCache(),
+            config.cpuThreads().orElse(Runtime.getRuntime().availableProcessors()));
     LoadedModel loaded = backend.open(options);
     ChatTemplate template;
     Engine started;
