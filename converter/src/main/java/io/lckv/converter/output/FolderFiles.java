@@ -13,7 +13,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 
 /** Folder operations of an atomic write: a hidden sibling to build in, the swap, the clean-up. */
-final class FolderFiles {
+public final class FolderFiles {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -65,7 +65,7 @@ final class FolderFiles {
   }
 
   /** Deletes a file or folder tree without following links. */
-  static void deleteRecursively(Path path) {
+  public static void deleteRecursively(Path path) {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

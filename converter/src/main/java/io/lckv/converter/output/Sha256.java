@@ -10,11 +10,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Hex SHA-256 of a file, streamed. */
-final class Sha256 {
+public final class Sha256 {
 
   private Sha256() {}
 
-  static String of(Path file) {
+  public static String of(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       byte[] buffer = new byte[1 << 20];

@@ -5,9 +5,9 @@ import io.lckv.converter.ConversionException;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.converter.output.ModelFolderWriter;
 import io.lckv.converter.output.RuntimeConfig;
+import io.lckv.converter.output.Sha256;
 import io.lckv.nativeops.OpLibrary;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 /**
  * Turns a Hugging Face checkpoint folder into a converted model folder once, under a cache
  * directory, and reuses it on later starts. The entry's name carries a SHA-256 over everything
- * the conversion depends on: every file of the checkpoint folder (name, size, content), the weight
+ * the conversion depends on: every file of the checkpoint folder (name and content), the weight
  * format, the op contract and the converter build. So an edited checkpoint or a new release
  * converts again, and two servers sharing the cache agree on the entry.
  */
@@ -76,15 +76,15 @@ public final class ConversionCache {
 
   /** Where {@code checkpoint} converted to {@code format} lives in this cache. */
   public Path entryFor(Path checkpoint, WeightFormat format) {
-    MessageDigest digest = sha256();
-    update(digest, "format " + format.optionName());
-    update(digest, "ops " + OpLibrary.version());
-    update(digest, "converter " + converterBuild());
+    var inputs = new StringBuilder()
+        .append("format ").append(format.optionName()).append('\n')
+        .append("ops ").append(OpLibrary.version()).append('\n')
+        .append("converter ").append(converterBuild()).append('\n');
     for (Path file : checkpointFiles(checkpoint)) {
-      update(digest, "file " + file.getFileName() + " " + size(file));
-      digestFile(digest, file);
+      inputs.append("file ").append(file.getFileName()).append(' ').append(hashOf(file))
+          .append('\n');
     }
-    String key = HexFormat.of().formatHex(digest.digest()).substring(0, 24);
+    String key = hashOf(inputs.toString()).substring(0, 24);
     String name = checkpoint.toAbsolutePath().normalize().getFileName().toString();
     return root.resolve(name + "-" + format.optionName() + "-" + key);
   }
@@ -116,39 +116,27 @@ public final class ConversionCache {
     } catch (URISyntaxException | IllegalArgumentException e) {
       return "unknown";
     }
-    MessageDigest digest = sha256();
-    try (Stream<Path> files = Files.walk(location)) {
-      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-        update(digest, location.relativize(file).toString());
-        digestFile(digest, file);
+    var files = new StringBuilder();
+    try (Stream<Path> walk = Files.walk(location)) {
+      for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
+        files.append(location.relativize(file)).append(' ').append(hashOf(file)).append('\n');
       }
     } catch (IOException e) {
       throw new ModelLoadException(location + ": cannot read the converter: " + e.getMessage(), e);
     }
-    return HexFormat.of().formatHex(digest.digest());
+    return hashOf(files.toString());
   }
 
-  private static long size(Path file) {
+  private static String hashOf(Path file) {
     try {
-      return Files.size(file);
-    } catch (IOException e) {
-      throw new ModelLoadException(file + ": cannot read: " + e.getMessage(), e);
+      return Sha256.of(file);
+    } catch (UncheckedIOException e) {
+      throw new ModelLoadException(file + ": cannot read: " + e.getCause().getMessage(), e);
     }
   }
 
-  private static void digestFile(MessageDigest digest, Path file) {
-    byte[] buffer = new byte[1 << 20];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int read; (read = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, read);
-      }
-    } catch (IOException e) {
-      throw new ModelLoadException(file + ": cannot read: " + e.getMessage(), e);
-    }
-  }
-
-  private static void update(MessageDigest digest, String text) {
-    digest.update((text + "\n").getBytes(StandardCharsets.UTF_8));
+  private static String hashOf(String text) {
+    return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   private static MessageDigest sha256() {

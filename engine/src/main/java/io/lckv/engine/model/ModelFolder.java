@@ -28,7 +28,6 @@ import java.util.Optional;
  * @param maxPasses M of spec §4
  * @param useSequential reference mode runs P = n for every span
  * @param eosTokenIds generation stops at these
- * @param bosTokenIds what the tokenizer prepends, for information
  * @param weightDtype fp32, fp16 or int8, as converted
  * @param opsVersion the op contract the graph was written against
  */
@@ -44,7 +43,6 @@ public record ModelFolder(
     int maxPasses,
     boolean useSequential,
     List<Integer> eosTokenIds,
-    List<Integer> bosTokenIds,
     String weightDtype,
     String opsVersion) {
 
@@ -52,7 +50,6 @@ public record ModelFolder(
 
   public ModelFolder {
     eosTokenIds = List.copyOf(eosTokenIds);
-    bosTokenIds = List.copyOf(bosTokenIds);
   }
 
   /** Whether {@code folder} holds a converted model (rather than, say, a checkpoint). */
@@ -101,20 +98,8 @@ public record ModelFolder(
         fields.integer("/passes/max_passes", 1, Integer.MAX_VALUE),
         fields.bool("/passes/use_sequential"),
         fields.tokenIds("/tokens/eos_token_ids", vocab),
-        fields.tokenIds("/tokens/bos_token_ids", vocab),
         fields.text("/onnx/weight_dtype"),
         opsVersion);
-  }
-
-  /** The model's name as a client would call it: the folder's name. */
-  public String name() {
-    return folder.getFileName().toString();
-  }
-
-  /** {@code tokenizer_config.json} when the checkpoint had one (chat template, special tokens). */
-  public Optional<Path> tokenizerConfig() {
-    Path file = folder.resolve("tokenizer_config.json");
-    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
   }
 
   /** Field access where every refusal names the file and the JSON pointer. */

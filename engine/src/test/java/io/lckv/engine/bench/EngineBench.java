@@ -1,5 +1,6 @@
 package io.lckv.engine.bench;
 
+import io.lckv.converter.golden.LogitDeviation;
 import io.lckv.converter.graph.WeightFormat;
 import io.lckv.engine.kv.CacheView;
 import io.lckv.engine.kv.KvCache;
@@ -122,14 +123,7 @@ public final class EngineBench {
   }
 
   private static int[] argmaxes(List<SequenceLogits> logits) {
-    return logits.stream().mapToInt(l -> {
-      float[] row = l.last();
-      int best = 0;
-      for (int i = 1; i < row.length; i++) {
-        best = row[i] > row[best] ? i : best;
-      }
-      return best;
-    }).toArray();
+    return logits.stream().mapToInt(l -> LogitDeviation.argmax(l.last())).toArray();
   }
 
   private static Settings parse(String[] args) {

@@ -4,6 +4,7 @@ import io.lckv.converter.golden.Golden;
 import io.lckv.converter.golden.GoldenFixture;
 import io.lckv.converter.golden.GoldenFixtures;
 import io.lckv.converter.graph.WeightFormat;
+import io.lckv.converter.output.FolderFiles;
 import io.lckv.engine.kv.CacheView;
 import io.lckv.engine.kv.KvLength;
 import io.lckv.nativeops.PoolDtype;
@@ -13,10 +14,8 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The converter's golden fixtures (random checkpoints and the PyTorch reference's logits for
@@ -61,18 +60,8 @@ public final class FixtureModels {
   private static Path createCacheRoot() {
     try {
       Path root = Files.createTempDirectory("lckv-engine-fixtures");
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> FolderFiles.deleteRecursively(root)));
       return root;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static void deleteTree(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
