@@ -1,11 +1,15 @@
 package io.lckv.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lckv.server.model.Device;
 import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +26,24 @@ class ServerConfigTest {
             .withMapping(ServerConfig.class)
             .build();
     return config.getConfigMapping(ServerConfig.class);
+  }
+
+  /**
+   * A misspelt key must stop the service rather than be ignored; built over the service's own
+   * application.properties, so a setting there that tolerates unknown keys fails this test.
+   */
+  @Test
+  void anUnknownKeyIsAnErrorNamingIt() throws IOException {
+    var properties =
+        new PropertiesConfigSource(
+            ServerConfigTest.class.getClassLoader().getResource("application.properties"), 250);
+    var builder =
+        new SmallRyeConfigBuilder()
+            .withSources(
+                properties, new PropertiesConfigSource(Map.of("lckv.max-bach", "4"), "typo", 300))
+            .withMapping(ServerConfig.class);
+    var error = assertThrows(RuntimeException.class, builder::build);
+    assertTrue(error.getMessage().contains("lckv.max-bach"), error.getMessage());
   }
 
   @Test
