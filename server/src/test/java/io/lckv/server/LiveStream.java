@@ -46,6 +46,11 @@ public final class LiveStream implements AutoCloseable {
     return new LiveStream(response.body());
   }
 
+  /** How many events have been read so far. */
+  public int events() {
+    return events;
+  }
+
   /** Reads until {@code count} events have come since the start; fails if the stream ends. */
   public void awaitEvents(int count) {
     while (events < count) {

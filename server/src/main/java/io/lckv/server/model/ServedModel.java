@@ -111,12 +111,12 @@ public class ServedModel {
     }
     EngineStats before = running.stats();
     LOG.infof(
-        "draining: %d requests running and %d waiting have up to %d ms to end; new ones get 503",
+        "draining: %d running and %d waiting requests have up to %d ms to end; new ones get 503",
         before.running(), before.waiting(), timeout.toMillis());
     long start = System.nanoTime();
     int cancelled = running.drain(timeout);
     LOG.infof(
-        "drained in %d ms; %d requests cancelled at the drain timeout",
+        "drained in %d ms; requests cancelled at the drain timeout: %d",
         (System.nanoTime() - start) / 1_000_000, cancelled);
   }
 
