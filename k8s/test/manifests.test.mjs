@@ -78,7 +78,7 @@ for (const overlay of OVERLAYS) {
   });
 }
 
-test("cpu, gpu: the grace period is the drain timeout plus 10 s for the JVM to exit", () => {
+test("cpu, gpu: the grace period is the drain timeout plus 10 s to write the last responses and exit", () => {
   for (const overlay of ["cpu", "gpu"]) {
     const pod = one(rendered[overlay], "apps/v1", "Deployment").spec.template.spec;
     assert.equal(pod.terminationGracePeriodSeconds,

@@ -3,6 +3,9 @@ package io.lckv.engine;
 import io.lckv.engine.runner.ModelRunner;
 import io.lckv.engine.runner.ModelSpec;
 import io.lckv.engine.text.Tokenizer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The engine: accepts requests from any thread and runs them on one loop thread that owns the
@@ -16,7 +19,17 @@ public final class Engine implements AutoCloseable {
   private final Object signal = new Object();
   private final Scheduler scheduler;
   private final Thread loop;
+  private final AtomicInteger cancelledByDrain = new AtomicInteger();
+  // Guarded by signal.
   private boolean closed;
+  private boolean draining;
+  /**
+   * No request is queued or running: set by the loop when it runs out of work, cleared by an
+   * accepted submission.
+   */
+  private boolean idle = true;
+  /** Set once a drain's time is up: the loop cancels whatever is left. */
+  private volatile boolean cancelling;
 
   private Engine(ModelRunner runner, Tokenizer tokenizer, EngineConfig config) {
     this.scheduler = new Scheduler(runner, tokenizer, config, System::nanoTime, this::wake);
@@ -36,17 +49,51 @@ public final class Engine implements AutoCloseable {
    * exception.
    *
    * @throws InvalidParameterException when the request cannot run on this model
-   * @throws IllegalStateException after {@link #close()}
+   * @throws IllegalStateException once {@link #drain} or {@link #close()} was called
    */
   public SubmitResult submit(GenerationRequest request) {
     synchronized (signal) {
       if (closed) {
         throw new IllegalStateException("the engine is closed");
       }
+      if (draining) {
+        throw new IllegalStateException("the engine is draining");
+      }
       SubmitResult result = scheduler.submit(request);
+      if (result instanceof SubmitResult.Accepted) {
+        // Before the loop wakes up to it, so that a drain starting now does not see it idle.
+        idle = false;
+      }
       signal.notifyAll();
       return result;
     }
+  }
+
+  /**
+   * Stops taking requests ({@link #submit} throws from now on) and gives the queued and running
+   * ones up to {@code timeout} to end on their own; then cancels the rest, which end with {@link
+   * FinishReason#CANCELLED}, and waits until they have. On return no request is left and the KV
+   * pool is empty; {@link #close()} is still to be called. Calling it again, or after close,
+   * returns at once.
+   *
+   * @return how many requests had to be cancelled
+   */
+  public int drain(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (signal) {
+      draining = true;
+      for (long left = timeout.toNanos(); !idle && left > 0; left = deadline - System.nanoTime()) {
+        TimeUnit.NANOSECONDS.timedWait(signal, left);
+      }
+      if (!idle) {
+        cancelling = true;
+        signal.notifyAll();
+        while (!idle) {
+          signal.wait();
+        }
+      }
+    }
+    return cancelledByDrain.getAndSet(0);
   }
 
   public EngineStats stats() {
@@ -89,6 +136,9 @@ public final class Engine implements AutoCloseable {
   private void runLoop() {
     while (awaitWork()) {
       try {
+        if (cancelling) {
+          cancelledByDrain.addAndGet(scheduler.cancelAll());
+        }
         scheduler.runIteration();
       } catch (RuntimeException | Error e) {
         // Not a failed model step (those end only their own requests) but something worse, e.g.
@@ -99,17 +149,25 @@ public final class Engine implements AutoCloseable {
       }
     }
     scheduler.abortAll("engine closed");
+    synchronized (signal) {
+      idle = true;
+      signal.notifyAll();
+    }
   }
 
   private boolean awaitWork() {
     synchronized (signal) {
       while (!closed && !scheduler.hasWork()) {
+        idle = true;
+        // A drain waits for this.
+        signal.notifyAll();
         try {
           signal.wait();
         } catch (InterruptedException e) {
           closed = true;
         }
       }
+      idle = false;
       return !closed;
     }
   }

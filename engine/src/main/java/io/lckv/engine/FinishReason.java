@@ -6,7 +6,7 @@ public enum FinishReason {
   STOP,
   /** {@code max_tokens} reached. */
   LENGTH,
-  /** {@link GenerationHandle#cancel()} was called. */
+  /** {@link GenerationHandle#cancel()} was called, or {@link Engine#drain} ran out of time. */
   CANCELLED,
   /** The model step, sampling or detokenization failed, or the engine closed. */
   ERROR

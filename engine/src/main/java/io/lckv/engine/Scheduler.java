@@ -119,10 +119,17 @@ final class Scheduler {
 
   /** Ends every request, queued or running, with an error; the engine is going away. */
   void abortAll(String why) {
-    for (RequestState request : admission.drainWaiting()) {
-      finish(request, FinishReason.ERROR, "", Optional.of(why));
-    }
-    abortRunning(why);
+    endAll(FinishReason.ERROR, Optional.of(why));
+  }
+
+  /**
+   * Ends every request, queued or running, as cancelled, as if each had been cancelled by its
+   * handle; their KV blocks are free on return.
+   *
+   * @return how many requests it ended
+   */
+  int cancelAll() {
+    return endAll(FinishReason.CANCELLED, Optional.empty());
   }
 
   /**
@@ -130,10 +137,24 @@ final class Scheduler {
    * their place.
    */
   void abortRunning(String why) {
-    running.addAll(admission.takeAdmitted());
-    for (RequestState request : List.copyOf(running)) {
-      finish(request, FinishReason.ERROR, "", Optional.of(why));
+    endRunning(FinishReason.ERROR, Optional.of(why));
+  }
+
+  private int endAll(FinishReason reason, Optional<String> error) {
+    List<RequestState> queued = admission.drainWaiting();
+    for (RequestState request : queued) {
+      finish(request, reason, "", error);
     }
+    return queued.size() + endRunning(reason, error);
+  }
+
+  private int endRunning(FinishReason reason, Optional<String> error) {
+    running.addAll(admission.takeAdmitted());
+    List<RequestState> ended = List.copyOf(running);
+    for (RequestState request : ended) {
+      finish(request, reason, "", error);
+    }
+    return ended.size();
   }
 
   /** Throws if KV books, reservations and request phases disagree; for tests. */

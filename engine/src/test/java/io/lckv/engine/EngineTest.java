@@ -3,10 +3,12 @@ package io.lckv.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lckv.engine.kv.StreamingWindow;
 import io.lckv.engine.runner.PrefillMode;
 import io.lckv.engine.sampling.SamplingParams;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -68,13 +70,16 @@ class EngineTest {
     assertEquals(new EngineStats(0, 0, 0, 0), engine.stats());
   }
 
+  /** A request that never ends by itself once the end token is off: its window slides on. */
+  private static GenerationRequest endlessRequest() {
+    return new GenerationRequest(
+        new int[] {1, 2, 3}, SamplingParams.greedy(1_000_000), PrefillMode.EXACT,
+        Optional.of(new StreamingWindow(2, 16)));
+  }
+
   private GenerationHandle endless() throws InterruptedException {
     runner.eosLogit(Float.NEGATIVE_INFINITY);
-    var request =
-        new GenerationRequest(
-            new int[] {1, 2, 3}, SamplingParams.greedy(1_000_000), PrefillMode.EXACT,
-            Optional.of(new StreamingWindow(2, 16)));
-    GenerationHandle handle = accepted(engine.submit(request));
+    GenerationHandle handle = accepted(engine.submit(endlessRequest()));
     assertInstanceOf(GenerationEvent.Token.class, handle.nextEvent());
     return handle;
   }
@@ -108,6 +113,48 @@ class EngineTest {
     assertEquals(FinishReason.ERROR, outcome.reason());
     assertEquals(Optional.of("engine closed"), outcome.finished().error());
     assertThrows(IllegalStateException.class, () -> engine.submit(request(0)));
+  }
+
+  @Test
+  void aDrainLetsQueuedAndRunningRequestsEndOnTheirOwnAndRefusesNewWork() throws Exception {
+    List<GenerationHandle> handles = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      handles.add(accepted(engine.submit(request(i))));
+    }
+    assertEquals(0, engine.drain(Duration.ofMinutes(1)));
+    assertEquals(new EngineStats(0, 0, 0, 0), engine.stats());
+    for (GenerationHandle handle : handles) {
+      FinishReason reason = Outcome.of(handle).reason();
+      assertTrue(reason == FinishReason.STOP || reason == FinishReason.LENGTH, reason::name);
+    }
+    var refused = assertThrows(IllegalStateException.class, () -> engine.submit(request(0)));
+    assertEquals("the engine is draining", refused.getMessage());
+  }
+
+  @Test
+  void aDrainCancelsQueuedAndRunningRequestsThatOutlastItsTimeout() throws Exception {
+    runner.eosLogit(Float.NEGATIVE_INFINITY);
+    List<GenerationHandle> handles = new ArrayList<>();
+    // One more than the batch holds: the last one waits in the queue.
+    for (int i = 0; i <= CONFIG.maxBatch(); i++) {
+      handles.add(accepted(engine.submit(endlessRequest())));
+    }
+    assertEquals(handles.size(), engine.drain(Duration.ofMillis(50)));
+    assertEquals(new EngineStats(0, 0, 0, 0), engine.stats());
+    List<Outcome> outcomes = handles.stream().map(Outcome::of).toList();
+    for (Outcome outcome : outcomes) {
+      assertEquals(FinishReason.CANCELLED, outcome.reason());
+      assertEquals(Optional.empty(), outcome.finished().error());
+    }
+    assertTrue(outcomes.getLast().tokens().isEmpty(), "the queued one never ran");
+  }
+
+  @Test
+  void aSecondDrainAndADrainAfterCloseReturnAtOnce() throws Exception {
+    assertEquals(0, engine.drain(Duration.ZERO));
+    assertEquals(0, engine.drain(Duration.ofDays(1)));
+    engine.close();
+    assertEquals(0, engine.drain(Duration.ofDays(1)));
   }
 
   @Test

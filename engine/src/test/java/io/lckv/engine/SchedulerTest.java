@@ -295,6 +295,27 @@ class SchedulerTest {
   }
 
   @Test
+  void cancelAllEndsQueuedAdmittedAndRunningRequestsAndFreesTheirBlocks() {
+    start(new EngineConfig(2, 16, 32, 4));
+    runner.eosLogit(Float.NEGATIVE_INFINITY);
+    GenerationHandle running = submit(greedy("long", 50));
+    iterate();
+    GenerationHandle admitted = submit(greedy("admitted", 50));
+    GenerationHandle queued = submit(greedy("queued", 5));
+    assertEquals(3, scheduler.cancelAll());
+    scheduler.checkInvariants();
+    assertEquals(new EngineStats(0, 0, 0, 0), scheduler.stats());
+    assertFalse(scheduler.hasWork());
+    List<Outcome> outcomes = List.of(Outcome.of(running), Outcome.of(admitted), Outcome.of(queued));
+    for (Outcome outcome : outcomes) {
+      assertEquals(FinishReason.CANCELLED, outcome.reason());
+      assertEquals(Optional.empty(), outcome.finished().error());
+    }
+    assertFalse(outcomes.get(0).tokens().isEmpty());
+    assertEquals(List.of(), outcomes.get(1).tokens());
+  }
+
+  @Test
   void aFailedStepEndsItsRequestsFreesTheirBlocksAndTheLoopGoesOn() {
     start(CONFIG);
     runner.eosLogit(Float.NEGATIVE_INFINITY);

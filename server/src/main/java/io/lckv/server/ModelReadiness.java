@@ -8,8 +8,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready only once the model is loaded and a warm-up generation ran through the engine; until then
- * the response says why not.
+ * Ready only once the model is loaded and a warm-up generation ran through the engine, and no
+ * longer once the shutdown drain has begun; the response says why not.
  */
 @Readiness
 @ApplicationScoped
@@ -29,6 +29,9 @@ public class ModelReadiness implements HealthCheck {
         HealthCheckResponse.named("model")
             .withData("name", config.modelName())
             .withData("path", config.modelPath().toAbsolutePath().normalize().toString());
+    if (model.draining()) {
+      return response.down().withData("reason", "draining").build();
+    }
     return switch (model.status()) {
       case Status.Ready ready -> response.up().build();
       case Status.Loading loading -> response.down().withData("reason", "loading").build();

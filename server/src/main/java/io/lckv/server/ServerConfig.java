@@ -4,6 +4,7 @@ import io.lckv.server.model.Device;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -75,6 +76,13 @@ public interface ServerConfig {
 
   /** When set, every {@code /v1} request must carry {@code Authorization: Bearer <key>}. */
   Optional<String> apiKey();
+
+  /**
+   * How long requests in flight may run on after SIGTERM before they are cancelled; the pod's
+   * termination grace period must exceed it (k8s/README.md).
+   */
+  @WithDefault("30s")
+  Duration drainTimeout();
 
   /** The name the API serves the model under. */
   default String modelName() {

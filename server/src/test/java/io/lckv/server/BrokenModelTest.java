@@ -20,7 +20,7 @@ class BrokenModelTest {
         .then()
         .statusCode(503)
         .body(
-            "checks[0].data.reason",
+            "checks.find { it.name == 'model' }.data.reason",
             equalTo("the warm-up generation failed: model step failed: injected failure"));
     given().get("/v1/models").then().statusCode(503);
   }

@@ -11,6 +11,7 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -23,6 +24,8 @@ class ServerConfigTest {
     SmallRyeConfig config =
         new SmallRyeConfigBuilder()
             .withSources(new EnvConfigSource(environment, 300))
+            // Quarkus's, which reads durations such as 30s.
+            .addDiscoveredConverters()
             .withMapping(ServerConfig.class)
             .build();
     return config.getConfigMapping(ServerConfig.class);
@@ -61,6 +64,7 @@ class ServerConfigTest {
     assertEquals(1 << 20, config.maxBodyBytes());
     assertEquals(OptionalInt.empty(), config.maxPromptTokens());
     assertEquals(Optional.empty(), config.apiKey());
+    assertEquals(Duration.ofSeconds(30), config.drainTimeout());
   }
 
   @Test
@@ -79,7 +83,8 @@ class ServerConfigTest {
                 Map.entry("LCKV_MAX_REFERENCE_SPAN_TOKENS", "1024"),
                 Map.entry("LCKV_MAX_BODY_BYTES", "1000"),
                 Map.entry("LCKV_MAX_PROMPT_TOKENS", "100"),
-                Map.entry("LCKV_API_KEY", "secret")));
+                Map.entry("LCKV_API_KEY", "secret"),
+                Map.entry("LCKV_DRAIN_TIMEOUT", "90s")));
     assertEquals(Path.of("/models/other"), config.modelPath());
     assertEquals("served", config.modelName());
     assertEquals(Device.CUDA, config.device());
@@ -92,5 +97,6 @@ class ServerConfigTest {
     assertEquals(1000, config.maxBodyBytes());
     assertEquals(OptionalInt.of(100), config.maxPromptTokens());
     assertEquals(Optional.of("secret"), config.apiKey());
+    assertEquals(Duration.ofSeconds(90), config.drainTimeout());
   }
 }

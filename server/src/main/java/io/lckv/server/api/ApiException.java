@@ -68,6 +68,19 @@ public final class ApiException extends RuntimeException {
         Optional.empty());
   }
 
+  /**
+   * The server drains before it exits. Another replica can take the request at once, hence the
+   * shortest Retry-After.
+   */
+  public static ApiException shuttingDown() {
+    return new ApiException(
+        503,
+        new ErrorBody.Detail(
+            "the server is shutting down; retry the request", "server_error", null,
+            "model_not_ready"),
+        Optional.of(Duration.ofSeconds(1)));
+  }
+
   public static ApiException failed(String message) {
     return new ApiException(
         500, new ErrorBody.Detail(message, "server_error", null, null), Optional.empty());
@@ -81,7 +94,7 @@ public final class ApiException extends RuntimeException {
     return new ErrorBody(detail);
   }
 
-  /** For HTTP {@code Retry-After} on a 429. */
+  /** For HTTP {@code Retry-After} on a 429, or on a 503 while shutting down. */
   public Optional<Duration> retryAfter() {
     return retryAfter;
   }

@@ -5,7 +5,6 @@ import io.lckv.server.api.dto.ChatCompletion;
 import io.lckv.server.api.dto.ChatCompletionChunk;
 import io.lckv.server.api.dto.ChatLogprobs;
 import io.lckv.server.api.dto.TokenUsage;
-import io.lckv.server.metrics.EngineMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,7 +39,7 @@ final class ChatFormat implements EventStream.Format {
         new ChatCompletion.Choice(
             0, new ChatCompletion.Message(ASSISTANT, output.text(), null),
             logprobs.map(l -> l.chat(output.tokens())).orElse(null),
-            EngineMetrics.label(end.reason()));
+            CompletionFormat.finishReason(end));
     return new ChatCompletion(
         id, ChatCompletion.OBJECT, created, model, List.of(choice), TokenUsage.of(end.usage()),
         CompletionFormat.prefillMode(end));
@@ -71,7 +70,7 @@ final class ChatFormat implements EventStream.Format {
     }
     var finish =
         new ChatCompletionChunk.Choice(
-            0, new ChatCompletionChunk.Delta(null, null), null, EngineMetrics.label(end.reason()));
+            0, new ChatCompletionChunk.Delta(null, null), null, CompletionFormat.finishReason(end));
     chunks.add(chunk(List.of(finish), usageField(), CompletionFormat.prefillMode(end)));
     if (includeUsage) {
       chunks.add(chunk(List.of(), Optional.of(TokenUsage.of(end.usage())), null));

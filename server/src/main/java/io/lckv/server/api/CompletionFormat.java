@@ -3,7 +3,6 @@ package io.lckv.server.api;
 import io.lckv.engine.GenerationEvent;
 import io.lckv.server.api.dto.Completion;
 import io.lckv.server.api.dto.TokenUsage;
-import io.lckv.server.metrics.EngineMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +37,7 @@ final class CompletionFormat implements EventStream.Format {
     var choice =
         new Completion.Choice(
             0, output.text(), logprobs.map(l -> l.completion(output.tokens(), 0)).orElse(null),
-            EngineMetrics.label(end.reason()));
+            finishReason(end));
     return new Completion(
         id, Completion.OBJECT, created, model, List.of(choice),
         Optional.of(TokenUsage.of(end.usage())), prefillMode(end));
@@ -65,7 +64,7 @@ final class CompletionFormat implements EventStream.Format {
   @Override
   public List<Object> closing(GenerationEvent.Finished end) {
     List<Object> chunks = new ArrayList<>();
-    var finish = new Completion.Choice(0, end.text(), null, EngineMetrics.label(end.reason()));
+    var finish = new Completion.Choice(0, end.text(), null, finishReason(end));
     chunks.add(chunk(List.of(finish), usageField(), prefillMode(end)));
     if (includeUsage) {
       chunks.add(chunk(List.of(), Optional.of(TokenUsage.of(end.usage())), null));
@@ -82,6 +81,14 @@ final class CompletionFormat implements EventStream.Format {
   @SuppressWarnings("OptionalAssignedToNull")
   private Optional<TokenUsage> usageField() {
     return includeUsage ? Optional.empty() : null;
+  }
+
+  /**
+   * OpenAI's {@code stop} and {@code length}, and {@code cancelled} for a request the shutdown
+   * drain cut short (a failed request is answered with an error instead).
+   */
+  static String finishReason(GenerationEvent.Finished end) {
+    return end.reason().name().toLowerCase(Locale.ROOT);
   }
 
   static String prefillMode(GenerationEvent.Finished end) {

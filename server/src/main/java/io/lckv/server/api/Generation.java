@@ -35,7 +35,7 @@ final class Generation {
   }
 
   /**
-   * @throws ApiException 429 when the engine is at capacity, 503 when it has shut down
+   * @throws ApiException 429 when the engine is at capacity, 503 when it drains or has shut down
    */
   static Generation submit(
       Engine engine, GenerationRequest request, EngineMetrics metrics, BooleanSupplier clientGone) {
@@ -43,7 +43,7 @@ final class Generation {
     try {
       result = engine.submit(request);
     } catch (IllegalStateException e) {
-      throw ApiException.notReady("the engine has shut down");
+      throw ApiException.shuttingDown();
     }
     return switch (result) {
       case SubmitResult.Accepted(GenerationHandle handle) ->
@@ -123,14 +123,14 @@ final class Generation {
   }
 
   /**
-   * The error a request ended with, if any. A request ends as cancelled only after {@link
-   * #abandon}, so both kinds of failure are the server's.
+   * The error a request ended with, if any. A cancelled request is no failure: the client that
+   * went away never reads it, and one the shutdown drain cut short ends as {@code cancelled}.
    */
   static Optional<ApiException> failure(GenerationEvent.Finished end) {
-    if (end.reason() == FinishReason.ERROR || end.reason() == FinishReason.CANCELLED) {
+    if (end.reason() == FinishReason.ERROR) {
       return Optional.of(
           ApiException.failed(
-              "generation failed: " + end.error().orElse(EngineMetrics.label(end.reason()))));
+              "generation failed: " + end.error().orElse("no cause given")));
     }
     return Optional.empty();
   }

@@ -26,9 +26,12 @@ class Generations {
   /**
    * The model being served.
    *
-   * @throws ApiException 503 until it is ready
+   * @throws ApiException 503 until it is ready, and once the shutdown drain has begun
    */
   Serving serving() {
+    if (model.draining()) {
+      throw ApiException.shuttingDown();
+    }
     return switch (model.status()) {
       case ServedModel.Status.Ready(Serving serving) -> serving;
       case ServedModel.Status.Loading loading -> throw ApiException.notReady("still loading");

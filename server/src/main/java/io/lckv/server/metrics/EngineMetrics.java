@@ -73,8 +73,11 @@ public class EngineMetrics {
     }
   }
 
-  /** vLLM's names for why a request ended; the first two are also OpenAI's finish_reason. */
-  public static String label(FinishReason reason) {
+  /**
+   * vLLM's names for why a request ended: {@code abort} for a cancelled one, whether its client
+   * went away or the shutdown drain cut it short.
+   */
+  private static String label(FinishReason reason) {
     return switch (reason) {
       case STOP -> "stop";
       case LENGTH -> "length";

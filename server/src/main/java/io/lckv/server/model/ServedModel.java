@@ -12,12 +12,14 @@ import io.lckv.engine.sampling.SamplingParams;
 import io.lckv.engine.text.Tokenizer;
 import io.lckv.server.ServerConfig;
 import io.lckv.server.chat.ChatTemplate;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -25,7 +27,8 @@ import org.jboss.logging.Logger;
 /**
  * Owns the served model: opens it through the {@link ModelBackend} at startup, starts the engine
  * over it, runs a one-token generation, and only then declares it ready. Loading runs on its own
- * thread so the process answers health probes (and says "loading") meanwhile.
+ * thread so the process answers health probes (and says "loading") meanwhile. At shutdown it
+ * drains the engine while HTTP still serves, then closes engine and model.
  */
 @ApplicationScoped
 public class ServedModel {
@@ -44,6 +47,7 @@ public class ServedModel {
   private final ServerConfig config;
   private final Instance<ModelBackend> backends;
   private volatile Status status = new Status.Loading();
+  private volatile boolean draining;
 
   // What close() must release, and whether it ran; guarded by this.
   private LoadedModel model;
@@ -59,6 +63,11 @@ public class ServedModel {
     return status;
   }
 
+  /** Whether a drain has begun: from then on the model takes no new request. */
+  public boolean draining() {
+    return draining;
+  }
+
   /** The engine's gauges, once an engine runs. */
   public Optional<EngineStats> stats() {
     return status instanceof Status.Ready(Serving serving)
@@ -70,8 +79,45 @@ public class ServedModel {
     Thread.ofPlatform().name("lckv-model-loader").start(this::load);
   }
 
+  /**
+   * Quarkus fires this on SIGTERM before it stops serving HTTP (with {@code
+   * quarkus.shutdown.delay-enabled}), and waits for its observers: the streams in flight keep
+   * writing while the drain runs.
+   */
+  void onShutdownRequested(@Observes ShutdownDelayInitiatedEvent event) {
+    try {
+      drain(config.drainTimeout());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   void onStop(@Observes ShutdownEvent event) {
     close();
+  }
+
+  /**
+   * Takes no new request from now on, gives those queued or running up to {@code timeout} to
+   * end, then cancels the rest; returns once none is left. Draining again returns at once.
+   */
+  public void drain(Duration timeout) throws InterruptedException {
+    Engine running;
+    synchronized (this) {
+      draining = true;
+      running = engine;
+    }
+    if (running == null) {
+      return;
+    }
+    EngineStats before = running.stats();
+    LOG.infof(
+        "draining: %d running and %d waiting requests have up to %d ms to end; new ones get 503",
+        before.running(), before.waiting(), timeout.toMillis());
+    long start = System.nanoTime();
+    int cancelled = running.drain(timeout);
+    LOG.infof(
+        "drained in %d ms; requests cancelled at the drain timeout: %d",
+        (System.nanoTime() - start) / 1_000_000, cancelled);
   }
 
   private void load() {
@@ -141,6 +187,7 @@ public class ServedModel {
   private synchronized void close() {
     closed = true;
     if (engine != null) {
+      logPoolAtExit(engine.stats());
       engine.close();
       engine = null;
     }
@@ -151,6 +198,18 @@ public class ServedModel {
         LOG.warn("closing the model failed", e);
       }
       model = null;
+    }
+  }
+
+  /** After a drain the pool is empty; anything else is ended with an error by the close. */
+  private static void logPoolAtExit(EngineStats stats) {
+    if (stats.equals(new EngineStats(0, 0, 0, 0))) {
+      LOG.info("KV pool at exit: empty, no request running or waiting");
+    } else {
+      LOG.warnf(
+          "KV pool at exit: %.1f %% of blocks in use, %d requests running and %d waiting; they"
+              + " end with an error",
+          100 * stats.kvUsage(), stats.running(), stats.waiting());
     }
   }
 }

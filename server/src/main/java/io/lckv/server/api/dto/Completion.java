@@ -24,7 +24,10 @@ public record Completion(
 
   public static final String OBJECT = "text_completion";
 
-  /** @param finishReason {@code stop} or {@code length}; null on chunks before the last */
+  /**
+   * @param finishReason {@code stop}, {@code length}, or {@code cancelled} when the shutdown
+   *     drain cut the request short; null on chunks before the last
+   */
   public record Choice(int index, String text, Logprobs logprobs, String finishReason) {}
 
   /**
