@@ -40,7 +40,7 @@ struct Fold {
   float scale;
   int first, last;  // the visible keys of the run
   float* scores;    // scratch, one per key of the run
-  float* acc;     // [dim]
+  float* acc;       // [dim]
   float* max;
   float* sum;
 };
