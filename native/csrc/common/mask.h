@@ -1,6 +1,10 @@
 #pragma once
 // Which key positions a query at position p sees (native/README.md section 3.1). One definition
 // for every kernel, so CPU, CUDA and the tests' reference cannot drift apart silently.
+//
+// Positions are entry indices (for a StreamingLLM sequence: indices within the kept cache). The
+// sinks only decide where entries live (common/slot_map.h); they are no exception to a window,
+// as in the reference and spec section 3.
 #include "common/dtype.h"
 
 namespace lckv {
@@ -8,34 +12,27 @@ namespace lckv {
 struct MaskRule {
   int nodiag;  // 0 or 1
   int window;  // 0 = none
-  int sinks;   // positions below stay visible outside the window
 };
 
 LCKV_HD bool key_visible(const MaskRule& m, int p, int j) {
-  return j <= p - m.nodiag && (m.window == 0 || j > p - m.window || j < m.sinks);
+  return j <= p - m.nodiag && (m.window == 0 || j > p - m.window);
 }
-
-// The visible keys of [begin, end) as two disjoint ranges [a0, a1) and [b0, b1) (either may be
-// empty): the sink prefix and the window, so loops never test keys one by one.
-struct VisibleRanges {
-  int a0, a1, b0, b1;
-};
 
 LCKV_HD int imax(int a, int b) { return a > b ? a : b; }
 LCKV_HD int imin(int a, int b) { return a < b ? a : b; }
 
-LCKV_HD VisibleRanges visible_ranges(const MaskRule& m, int p, int begin, int end) {
-  const int upper = imin(end, p - m.nodiag + 1);
-  VisibleRanges r{begin, begin, begin, begin};
-  if (m.window == 0) {
-    r.b0 = begin;
-    r.b1 = imax(begin, upper);
-    return r;
-  }
-  r.a1 = imax(begin, imin(upper, m.sinks));
-  r.b0 = imax(imax(begin, p - m.window + 1), r.a1);
-  r.b1 = imax(r.b0, upper);
-  return r;
+// The first position a query at p may see: 0, or the start of its window.
+LCKV_HD int window_start(const MaskRule& m, int p) { return m.window == 0 ? 0 : imax(0, p - m.window + 1); }
+
+// The visible keys of [begin, end) as one range [first, last) (empty when first == last), so
+// loops never test keys one by one.
+struct VisibleRange {
+  int first, last;
+};
+
+LCKV_HD VisibleRange visible_range(const MaskRule& m, int p, int begin, int end) {
+  const int first = imax(begin, window_start(m, p));
+  return VisibleRange{first, imax(first, imin(end, p - m.nodiag + 1))};
 }
 
 }  // namespace lckv

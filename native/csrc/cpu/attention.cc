@@ -30,7 +30,7 @@ struct Scratch {
 thread_local Scratch t_scratch;
 
 // One query row of one head against a run of keys (rows k / v, `stride` floats apart), with
-// the visible keys given as two index ranges; updates the row's online-softmax state.
+// the visible keys given as one index range; updates the row's online-softmax state.
 struct Fold {
   const float* q;
   const float* k;
@@ -38,9 +38,9 @@ struct Fold {
   int64_t stride;
   int dim;
   float scale;
-  int ranges[2][2];
-  float* scores;  // scratch, one per key of the run
-  float* acc;     // [dim]
+  int first, last;  // the visible keys of the run
+  float* scores;    // scratch, one per key of the run
+  float* acc;       // [dim]
   float* max;
   float* sum;
 };
@@ -48,11 +48,9 @@ struct Fold {
 template <typename V>
 LCKV_INLINE void fold(const Fold& f) {
   float block_max = kNegInf;
-  for (const auto& range : f.ranges) {
-    for (int e = range[0]; e < range[1]; ++e) {
-      f.scores[e] = dot<V>(f.q, f.k + e * f.stride, f.dim) * f.scale;
-      if (f.scores[e] > block_max) block_max = f.scores[e];
-    }
+  for (int e = f.first; e < f.last; ++e) {
+    f.scores[e] = dot<V>(f.q, f.k + e * f.stride, f.dim) * f.scale;
+    if (f.scores[e] > block_max) block_max = f.scores[e];
   }
   const float old_max = *f.max;
   const float new_max = old_max > block_max ? old_max : block_max;
@@ -63,12 +61,9 @@ LCKV_INLINE void fold(const Fold& f) {
     for (int d = 0; d < f.dim; ++d) f.acc[d] *= correction;
   }
   float added = 0.0f;
-  for (const auto& range : f.ranges) {
-    for (int e = range[0]; e < range[1]; ++e) f.scores[e] = exp_nonpositive(f.scores[e] - new_max);
-    for (int e = range[0]; e < range[1]; ++e) added += f.scores[e];
-    weighted_sum<V>(f.acc, f.scores + range[0], f.v + range[0] * f.stride, f.stride,
-                    range[1] - range[0], f.dim);
-  }
+  for (int e = f.first; e < f.last; ++e) f.scores[e] = exp_nonpositive(f.scores[e] - new_max);
+  for (int e = f.first; e < f.last; ++e) added += f.scores[e];
+  weighted_sum<V>(f.acc, f.scores + f.first, f.v + f.first * f.stride, f.stride, f.last - f.first, f.dim);
   *f.sum += added;
   *f.max = new_max;
 }
@@ -131,16 +126,12 @@ LCKV_INLINE void for_each_piece(const SlotMap& slots, int bs, int e0, int e1, Fn
   }
 }
 
-// The committed entries rows from position `first_row` on can see: the sink prefix [0, a) and
-// [b, len) from the first row's window start; chunks in between are skipped.
-struct CommittedRange {
-  int sink_end, window_start;
-
-  CommittedRange(const AttentionProblem& p, int sinks, int len, int first_row)
-      : sink_end(p.window == 0 ? 0 : std::min(sinks, len)),
-        window_start(p.window == 0 ? 0 : std::max(0, first_row - p.window + 1)) {}
-  bool visible(int start, int count) const { return start < sink_end || start + count > window_start; }
-};
+// The committed entries rows from position `first_row` on can see start at the first row's
+// window start (sinks included: they are no exception to a window, common/mask.h); the entries
+// before it are never read.
+int committed_start(const AttentionProblem& p, int len, int first_row) {
+  return std::min(len, window_start(MaskRule{p.nodiag, p.window}, first_row));
+}
 
 void widen_into(const float* src, float* dst, int count) { std::memcpy(dst, src, sizeof(float) * count); }
 void widen_into(const uint16_t* src, float* dst, int count, bool half) {
@@ -161,7 +152,7 @@ class Task {
   Task(const PoolView& pool, const AttentionProblem& p, int b, int g, int h0, int heads, int i0,
        int i1, const float* rotated)
       : pool_(pool), p_(p), b_(b), g_(g), h0_(h0), i0_(i0), i1_(i1), r_(heads),
-        len_(p.len(b, g)), mask_{p.nodiag, p.window, p.layout.sink(b)},
+        len_(p.len(b, g)), mask_{p.nodiag, p.window},
         slots_(p.layout.slots(b, pool.config.block_size)), rope_(p.layout.rotates(b)),
         rotated_(rotated),
         scale_(1.0f / std::sqrt(static_cast<float>(p.D))), s_(t_scratch) {
@@ -184,11 +175,9 @@ class Task {
  private:
   void committed() {
     const int bs = pool_.config.block_size, D = p_.D;
-    const CommittedRange range(p_, mask_.sinks, len_, len_ + i0_);
     const int* table = p_.block_table + static_cast<int64_t>(b_) * p_.max_blocks;
     const auto* base = static_cast<const typename S::type*>(pool_.data);
-    for_each_piece(slots_, bs, 0, len_, [&](int start, int slot, int count) {
-      if (!range.visible(start, count)) return;
+    for_each_piece(slots_, bs, committed_start(p_, len_, len_ + i0_), len_, [&](int start, int slot, int count) {
       const int block = table[slot / bs];
       const int64_t at = static_cast<int64_t>(slot % bs) * D;
       const auto* kt = base + pool_.tile(p_.kv_layer, block, 0, g_) + at;
@@ -227,8 +216,8 @@ class Task {
     const int D = p_.D;
     float* scores = s_.scores.data();
     for (int i = i0_; i < i1_; ++i) {
-      const VisibleRanges vr = visible_ranges(mask_, len_ + i, pos0, pos0 + count);
-      if (vr.a0 == vr.a1 && vr.b0 == vr.b1) continue;
+      const VisibleRange vr = visible_range(mask_, len_ + i, pos0, pos0 + count);
+      if (vr.first == vr.last) continue;
       for (int hh = 0; hh < r_; ++hh) {
         const int h = h0_ + hh;
         const int state = (i - i0_) * r_ + hh;
@@ -239,10 +228,8 @@ class Task {
         f.stride = stride;
         f.dim = D;
         f.scale = scale_;
-        f.ranges[0][0] = vr.a0 - pos0;
-        f.ranges[0][1] = vr.a1 - pos0;
-        f.ranges[1][0] = vr.b0 - pos0;
-        f.ranges[1][1] = vr.b1 - pos0;
+        f.first = vr.first - pos0;
+        f.last = vr.last - pos0;
         f.scores = scores;
         f.acc = s_.acc.data() + static_cast<int64_t>(state) * D;
         f.max = &s_.max[state];
@@ -320,11 +307,8 @@ bool plan_rotation(const AttentionProblem& p, RotatedKeys* r) {
       const int len = p.len(b, g);
       r->at[b * p.KvH + g] = floats;
       floats += static_cast<int64_t>(len) * p.D;
-      const CommittedRange range(p, p.layout.sink(b), len, len);
-      const int spans[2][2] = {{0, range.sink_end}, {std::max(range.sink_end, range.window_start), len}};
-      for (const auto& span : spans)
-        for (int e = span[0]; e < span[1]; e += kRotateUnit)
-          r->units.push_back({b, g, e, std::min(span[1], e + kRotateUnit)});
+      for (int e = committed_start(p, len, len); e < len; e += kRotateUnit)
+        r->units.push_back({b, g, e, std::min(len, e + kRotateUnit)});
     }
   }
   if (r->units.empty()) return false;

@@ -49,7 +49,7 @@ __device__ __forceinline__ float rescale(float m, float top) {
 }
 
 struct Seq {
-  int b, h, g, len, sinks;
+  int b, h, g, len;
   SlotMap slots;
   bool rope;  // committed keys are stored without rope: rotate them at their index
 };
@@ -60,7 +60,6 @@ __device__ __forceinline__ Seq locate(const Params& P, int bh) {
   s.h = bh % P.heads;
   s.g = s.h / (P.heads / P.kv_heads);
   s.len = P.lens[s.b * P.lens_width + (P.lens_width == 1 ? 0 : s.g)];
-  s.sinks = P.layout.sink(s.b);
   s.slots = P.layout.slots(s.b, P.block_size);
   s.rope = P.layout.rotates(s.b);
   return s;
@@ -117,7 +116,7 @@ __global__ void __launch_bounds__(kThreads) decode_kernel(Params P, int split_le
   extern __shared__ float shared[];  // [kWarps][dim] accumulators, then max and sum per warp
   const Seq s = locate(P, blockIdx.x);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const MaskRule rule{P.nodiag, P.window, s.sinks};
+  const MaskRule rule{P.nodiag, P.window};
   const int p = s.len;  // the one query row's position
   const Rows<Act, Store> rows{P, s};
 
@@ -151,8 +150,10 @@ __global__ void __launch_bounds__(kThreads) decode_kernel(Params P, int split_le
     }
     m = top;
   };
-  const int begin = blockIdx.y * split_len;
-  const int end = min(s.len, begin + split_len);
+  // Committed keys before the row's window are never visible: a split's loop starts past them.
+  const int split_begin = static_cast<int>(blockIdx.y) * split_len;
+  const int begin = max(split_begin, window_start(rule, p));
+  const int end = min(s.len, split_begin + split_len);
   for (int e = begin + warp; e < end; e += kWarps) {
     if (key_visible(rule, p, e)) fold(e);
   }
@@ -226,7 +227,7 @@ __global__ void __launch_bounds__(kThreads) prefill_kernel(Params P) {
 
   const Seq s = locate(P, blockIdx.x);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const MaskRule rule{P.nodiag, P.window, s.sinks};
+  const MaskRule rule{P.nodiag, P.window};
   const Rows<Act, Store> rows{P, s};
   const int i0 = blockIdx.y * kTileRows;
   const int count = min(kTileRows, P.n - i0);
@@ -243,12 +244,10 @@ __global__ void __launch_bounds__(kThreads) prefill_kernel(Params P) {
     sum_s[r] = 0.0f;
   }
 
-  // Keys past the last row's position are never visible; tiles wholly between the sinks and
-  // the first row's window are skipped.
+  // Keys past the last row's position are never visible, nor those before the first row's
+  // window (sinks included, common/mask.h): tiles start at the one holding the window's start.
   const int end = min(s.len + P.n, s.len + i0 + count - P.nodiag);
-  const int first_window = s.len + i0 - P.window + 1;
-  for (int e0 = 0; e0 < end; e0 += kTileKeys) {
-    if (P.window != 0 && e0 >= s.sinks && e0 + kTileKeys - 1 < first_window) continue;
+  for (int e0 = window_start(rule, s.len + i0) / kTileKeys * kTileKeys; e0 < end; e0 += kTileKeys) {
     __syncthreads();
     for (int c = warp; c < kTileKeys; c += kWarps) {
       const int e = e0 + c;

@@ -1,23 +1,22 @@
 // lckv.Attention and lckv.KvCommit for the CUDA execution provider: host-side checks on the
-// integer inputs (declared CPU inputs), their staged copy to the device, and the launches, all
-// on ORT's compute stream of this kernel context.
+// integer inputs (declared CPU inputs by the ops' schemas, ort/op_schema.h), their staged copy
+// to the device, and the launches, all on ORT's compute stream of this kernel context.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "cuda/device_pool.h"
 #include "cuda/kernels.h"
 #include "ort/adapter.h"
-#include "ort/op_io.h"
+#include "ort/op_binding.h"
 #include "ort/ops.h"
 
 namespace lckv {
 namespace {
-
-constexpr const char* kCudaProvider = "CUDAExecutionProvider";
 
 thread_local std::vector<int32_t> t_tables;  // host side of the staged integer inputs
 
@@ -101,28 +100,19 @@ Status attach_layout(SequenceLayout* layout, const StagedLayout& at, int32_t* in
 
 class AttentionCuda final : public Kernel {
  public:
-  explicit AttentionCuda(const OrtApi* api) : api_(api) {}
-
-  static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
-    auto* k = new AttentionCuda(api);
-    if (OrtStatus* s = read_attrs(api, info, kAttentionName, &k->attrs_)) {
-      delete k;
-      return s;
-    }
-    *out = k;
-    return nullptr;
-  }
+  AttentionCuda(const OrtApi* api, AttentionAttrs attrs) : api_(api), attrs_(std::move(attrs)) {}
 
   OrtStatus* compute(OrtKernelContext* context) override {
-    return guarded(api_, kAttentionName, [&]() -> OrtStatus* {
+    const char* const op = AttentionOp::kName;
+    return guarded(api_, op, [&]() -> OrtStatus* {
       TensorRef in[kAttentionInputs];
       int count = 0;
       if (OrtStatus* s = read_inputs(api_, context, in, kAttentionInputs, &count)) return s;
       int device = 0;
-      if (OrtStatus* s = current_device(api_, kAttentionName, &device)) return s;
+      if (OrtStatus* s = current_device(api_, op, &device)) return s;
       CheckedAttention call;
       Status st = check_attention(attrs_, in, count, device, &call);
-      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       cudaStream_t stream = nullptr;
       if (OrtStatus* s = compute_stream(api_, context, &stream)) return s;
 
@@ -152,13 +142,13 @@ class AttentionCuda final : public Kernel {
       auto* ints = reinterpret_cast<int32_t*>(partial + floats + rope_floats);
       auto& memory = dynamic_cast<DeviceMemory&>(call.pool->memory());
       st = memory.staging().copy_to_device(t_tables.data(), t_tables.size() * 4, ints, stream);
-      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       a.p.block_table = ints + table_at;
       a.p.cache_lens = ints + lens_at;
       st = attach_layout(&a.p.layout, layout_at, ints, partial + floats, stream);
-      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       st = launch_attention(call.pool->view(), a, partial, stream);
-      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       call.pool->counters().attention_calls++;
       return nullptr;
     });
@@ -176,8 +166,8 @@ class AttentionCuda final : public Kernel {
     return sm_count_;
   }
 
-  const OrtApi* api_;
-  AttentionAttrs attrs_;
+  const OrtApi* const api_;
+  const AttentionAttrs attrs_;
   std::mutex mutex_;
   int sm_device_ = -1;
   int sm_count_ = 1;
@@ -185,28 +175,19 @@ class AttentionCuda final : public Kernel {
 
 class CommitCuda final : public Kernel {
  public:
-  explicit CommitCuda(const OrtApi* api) : api_(api) {}
-
-  static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
-    auto* k = new CommitCuda(api);
-    if (OrtStatus* s = read_attrs(api, info, kCommitName, &k->attrs_)) {
-      delete k;
-      return s;
-    }
-    *out = k;
-    return nullptr;
-  }
+  CommitCuda(const OrtApi* api, CommitAttrs attrs) : api_(api), attrs_(std::move(attrs)) {}
 
   OrtStatus* compute(OrtKernelContext* context) override {
-    return guarded(api_, kCommitName, [&]() -> OrtStatus* {
+    const char* const op = CommitOp::kName;
+    return guarded(api_, op, [&]() -> OrtStatus* {
       TensorRef in[kCommitFixedInputs];
       int count = 0;
       if (OrtStatus* s = read_inputs(api_, context, in, kCommitFixedInputs, &count)) return s;
       int device = 0;
-      if (OrtStatus* s = current_device(api_, kCommitName, &device)) return s;
+      if (OrtStatus* s = current_device(api_, op, &device)) return s;
       CheckedCommit call;
       Status st = check_commit(attrs_, in, count, device, &call);
-      if (!st.ok()) return to_ort(api_, kCommitName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       cudaStream_t stream = nullptr;
       if (OrtStatus* s = compute_stream(api_, context, &stream)) return s;
 
@@ -229,13 +210,13 @@ class CommitCuda final : public Kernel {
       auto* ints = reinterpret_cast<int32_t*>(rope_rows + rope_floats);
       auto& memory = dynamic_cast<DeviceMemory&>(call.pool->memory());
       st = memory.staging().copy_to_device(t_tables.data(), t_tables.size() * 4, ints, stream);
-      if (!st.ok()) return to_ort(api_, kCommitName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       p.block_table = ints + table_at;
       p.cache_lens = ints + lens_at;
       st = attach_layout(&p.layout, layout_at, ints, rope_rows, stream);
-      if (!st.ok()) return to_ort(api_, kCommitName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       st = launch_commit(call.pool->view(), p, call.act_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, stream);
-      if (!st.ok()) return to_ort(api_, kCommitName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       call.pool->counters().commit_calls++;
       call.pool->counters().committed_tokens += static_cast<int64_t>(p.B) * p.n;
       return nullptr;
@@ -243,28 +224,15 @@ class CommitCuda final : public Kernel {
   }
 
  private:
-  const OrtApi* api_;
-  CommitAttrs attrs_;
+  const OrtApi* const api_;
+  const CommitAttrs attrs_;
 };
 
 }  // namespace
 
 void append_cuda_ops(std::vector<const OrtCustomOp*>& ops) {
-  static const CustomOp attention_f32(kAttentionOp, kCudaProvider,
-                                      attention_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, true),
-                                      attention_outputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT),
-                                      &AttentionCuda::create);
-  static const CustomOp attention_f16(kAttentionOp, kCudaProvider,
-                                      attention_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, true),
-                                      attention_outputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16),
-                                      &AttentionCuda::create);
-  static const CustomOp commit_f32(kCommitOp, kCudaProvider,
-                                   commit_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, true),
-                                   commit_outputs(), &CommitCuda::create);
-  static const CustomOp commit_f16(kCommitOp, kCudaProvider,
-                                   commit_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, true),
-                                   commit_outputs(), &CommitCuda::create);
-  ops.insert(ops.end(), {&attention_f32, &attention_f16, &commit_f32, &commit_f16});
+  append_op<CudaEp, AttentionOp, AttentionCuda>(ops);
+  append_op<CudaEp, CommitOp, CommitCuda>(ops);
 }
 
 }  // namespace lckv

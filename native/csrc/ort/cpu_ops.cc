@@ -1,5 +1,7 @@
-// lckv.Attention and lckv.KvCommit for the CPU execution provider.
+// lckv.Attention and lckv.KvCommit for the CPU execution provider: the kernels, bound to the
+// ops' schemas (ort/op_schema.h).
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/dtype.h"
@@ -7,7 +9,7 @@
 #include "cpu/commit.h"
 #include "cpu/rope_table.h"
 #include "ort/adapter.h"
-#include "ort/op_io.h"
+#include "ort/op_binding.h"
 #include "ort/ops.h"
 
 namespace lckv {
@@ -55,24 +57,18 @@ struct OrtParallel {
 
 class AttentionCpu final : public Kernel {
  public:
-  explicit AttentionCpu(const OrtApi* api) : api_(api) {}
-
-  static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
-    std::unique_ptr<AttentionCpu> k(new AttentionCpu(api));
-    if (OrtStatus* s = read_attrs(api, info, kAttentionName, &k->attrs_)) return s;
-    k->rope_ = table_for(k->attrs_.rope);
-    *out = k.release();
-    return nullptr;
-  }
+  AttentionCpu(const OrtApi* api, AttentionAttrs attrs)
+      : api_(api), attrs_(std::move(attrs)), rope_(table_for(attrs_.rope)) {}
 
   OrtStatus* compute(OrtKernelContext* context) override {
-    return guarded(api_, kAttentionName, [&]() -> OrtStatus* {
+    const char* const op = AttentionOp::kName;
+    return guarded(api_, op, [&]() -> OrtStatus* {
       TensorRef in[kAttentionInputs];
       int count = 0;
       if (OrtStatus* s = read_inputs(api_, context, in, kAttentionInputs, &count)) return s;
       CheckedAttention call;
       Status st = check_attention(attrs_, in, count, LCKV_DEVICE_CPU, &call);
-      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       AttentionProblem& p = call.problem;
       const int64_t dims[3] = {p.B, p.n, static_cast<int64_t>(p.H) * p.D};
       void* out = nullptr;
@@ -88,7 +84,7 @@ class AttentionCpu final : public Kernel {
 
       OrtParallel parallel{api_, context};
       st = attention_cpu(call.pool->view(), p, Parallel{&OrtParallel::run, &parallel});
-      if (!st.ok()) return to_ort(api_, kAttentionName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       if (half) {
         auto* o = static_cast<uint16_t*>(out);
         for (size_t e = 0; e < t_out.size(); ++e) o[e] = float_to_half(t_out[e]);
@@ -99,31 +95,25 @@ class AttentionCpu final : public Kernel {
   }
 
  private:
-  const OrtApi* api_;
-  AttentionAttrs attrs_;
-  std::shared_ptr<RopeTable> rope_;
+  const OrtApi* const api_;
+  const AttentionAttrs attrs_;
+  const std::shared_ptr<RopeTable> rope_;
 };
 
 class CommitCpu final : public Kernel {
  public:
-  explicit CommitCpu(const OrtApi* api) : api_(api) {}
-
-  static OrtStatus* create(const OrtApi* api, const OrtKernelInfo* info, Kernel** out) {
-    std::unique_ptr<CommitCpu> k(new CommitCpu(api));
-    if (OrtStatus* s = read_attrs(api, info, kCommitName, &k->attrs_)) return s;
-    k->rope_ = table_for(k->attrs_.rope);
-    *out = k.release();
-    return nullptr;
-  }
+  CommitCpu(const OrtApi* api, CommitAttrs attrs)
+      : api_(api), attrs_(std::move(attrs)), rope_(table_for(attrs_.rope)) {}
 
   OrtStatus* compute(OrtKernelContext* context) override {
-    return guarded(api_, kCommitName, [&]() -> OrtStatus* {
+    const char* const op = CommitOp::kName;
+    return guarded(api_, op, [&]() -> OrtStatus* {
       TensorRef in[kCommitFixedInputs];
       int count = 0;
       if (OrtStatus* s = read_inputs(api_, context, in, kCommitFixedInputs, &count)) return s;
       CheckedCommit call;
       Status st = check_commit(attrs_, in, count, LCKV_DEVICE_CPU, &call);
-      if (!st.ok()) return to_ort(api_, kCommitName, st);
+      if (!st.ok()) return to_ort(api_, op, st);
       CommitProblem& p = call.problem;
       const int64_t dims[2] = {p.B, p.Lh};
       void* out = nullptr;
@@ -140,30 +130,16 @@ class CommitCpu final : public Kernel {
   }
 
  private:
-  const OrtApi* api_;
-  CommitAttrs attrs_;
-  std::shared_ptr<RopeTable> rope_;
+  const OrtApi* const api_;
+  const CommitAttrs attrs_;
+  const std::shared_ptr<RopeTable> rope_;
 };
 
 }  // namespace
 
 void append_cpu_ops(std::vector<const OrtCustomOp*>& ops) {
-  // Registered ops must outlive every session that uses them: static storage.
-  static const CustomOp attention_f32(kAttentionOp, nullptr,
-                                      attention_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, false),
-                                      attention_outputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT),
-                                      &AttentionCpu::create);
-  static const CustomOp attention_f16(kAttentionOp, nullptr,
-                                      attention_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, false),
-                                      attention_outputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16),
-                                      &AttentionCpu::create);
-  static const CustomOp commit_f32(kCommitOp, nullptr,
-                                   commit_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, false),
-                                   commit_outputs(), &CommitCpu::create);
-  static const CustomOp commit_f16(kCommitOp, nullptr,
-                                   commit_inputs(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, false),
-                                   commit_outputs(), &CommitCpu::create);
-  ops.insert(ops.end(), {&attention_f32, &attention_f16, &commit_f32, &commit_f16});
+  append_op<CpuEp, AttentionOp, AttentionCpu>(ops);
+  append_op<CpuEp, CommitOp, CommitCpu>(ops);
 }
 
 }  // namespace lckv

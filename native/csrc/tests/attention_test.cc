@@ -101,6 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Window", make(2, 6, 4, 2, {10, 3}, 0, 4)},
         Case{"WindowNodiag", make(2, 6, 4, 2, {10, 3}, 1, 4)},
         Case{"WindowOfOneNodiagIsEmpty", make(1, 3, 4, 2, {5}, 1, 1)},
+        // Sinks lay entries out (README section 2) but get no exemption from a window.
         Case{"WindowWithSinks", make(3, 4, 4, 2, {17, 2, 9}, 0, 5, {2, 4, 0})},
         Case{"WindowNodiagWithSinks", make(2, 4, 4, 2, {17, 9}, 1, 3, {4, 1})},
         Case{"SinksWithoutWindowChangeNothing", make(1, 2, 4, 2, {7}, 0, 0, {3})},
@@ -118,7 +119,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"MappingCacheShorterThanSinks", streaming(make(2, 3, 4, 2, {2, 5}), {3, 6}, {0, 2})},
         Case{"MappingPrefillOnAStreamedCache",
              streaming(make(2, 5, 4, 2, {12, 7}, 1), {2, 3}, {3, 1})},
-        Case{"MappingWindowedLayerSeesTheSinks",
+        Case{"MappingWindowedLayerSkipsTheSinks",
              streaming(make(2, 4, 4, 2, {15, 10}, 1, 3), {2, 3}, {1, 2})},
         Case{"MappingAcrossRowTiles", streaming(make(1, 37, 4, 2, {13}, 1, 0, {}, 4, 8), {1}, {2})},
         // Rope at read time: the fixture stores these sequences' keys without rope and the
@@ -184,6 +185,52 @@ TEST(Attention, RopeAtReadEqualsStoringRotatedKeys) {
   ASSERT_TRUE(attention_cpu(raw.pool->view(), pr, kThreaded).ok());
   ASSERT_TRUE(attention_cpu(rotated.pool->view(), pt, kThreaded).ok());
   for (size_t e = 0; e < raw.out.size(); ++e) ASSERT_NEAR(raw.out[e], rotated.out[e], 2e-6) << e;
+}
+
+TEST(Attention, SinksOutsideAWindowGetNoWeight) {
+  // A StreamingLLM sequence (2 sinks in a block of their own, recent entries 1 slot into the
+  // next, keys kept without rope) read by a windowed layer, W = 3: rows at p = 10, 11 see
+  // (p - 3, p] only. The sinks are entries 0 and 1, outside both windows, so they weigh nothing,
+  // as in the reference (converter/reference) and spec section 3.
+  const int len = 10, window = 3;
+  Scenario s = streaming(make(1, 2, 4, 2, {len}, 0, window), {2}, {1}, {1}, 16);
+  Fixture f(s);
+  expect_matches(f, 2e-5);
+  const int H = s.H, KvH = s.KvH, D = s.D;
+  for (int i = 0; i < s.n; ++i) {
+    const int p = len + i;
+    std::vector<std::vector<double>> keys, values;
+    for (int j = p - window + 1; j <= p; ++j) {
+      std::vector<double> k, v;
+      for (int g = 0; g < KvH; ++g) {
+        if (j < len) {
+          const std::vector<double> r = rope_exact(&f.cache_k[g][j * D], D, f.freq, j);
+          k.insert(k.end(), r.begin(), r.end());
+          v.insert(v.end(), &f.cache_v[g][j * D], &f.cache_v[g][j * D] + D);
+        } else {
+          const size_t row = (static_cast<size_t>(j - len) * KvH + g) * D;
+          k.insert(k.end(), &f.k_work[row], &f.k_work[row] + D);
+          v.insert(v.end(), &f.v_work[row], &f.v_work[row] + D);
+        }
+      }
+      keys.push_back(std::move(k));
+      values.push_back(std::move(v));
+    }
+    const std::vector<double> want = attend(&f.q[static_cast<size_t>(i) * H * D], H, KvH, D, keys, values);
+    for (int e = 0; e < H * D; ++e) ASSERT_NEAR(f.out[static_cast<size_t>(i) * H * D + e], want[e], 2e-5) << i << " " << e;
+  }
+}
+
+TEST(Attention, WindowWithNoKeyIsExactZeroDespiteSinks) {
+  // A nodiag window of 1 holds no key for any row; sinks, however many, do not fill it.
+  Fixture f(streaming(make(2, 3, 4, 2, {9, 2}, 1, 1), {2, 3}, {1, 0}));
+  AttentionProblem p = f.problem();
+  ASSERT_TRUE(attention_cpu(f.pool->view(), p, kThreaded).ok());
+  for (float x : f.out) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    ASSERT_EQ(bits, 0u);  // +0.0, exactly
+  }
 }
 
 TEST(Attention, EmptyRowsAreExactZero) {

@@ -177,7 +177,6 @@ std::vector<double> reference_attention(const Fixture& f) {
   std::vector<double> result(f.q.size(), 0.0);
   const int group = s.H / s.KvH;
   for (int b = 0; b < s.B; ++b) {
-    const int sink = s.sink(b);
     for (int i = 0; i < s.n; ++i) {
       for (int h = 0; h < s.H; ++h) {
         const int g = h / group;
@@ -206,7 +205,8 @@ std::vector<double> reference_attention(const Fixture& f) {
         for (size_t e = 0; e < keys.size(); ++e) {
           const int j = positions[e];
           const bool causal = s.nodiag ? j < p : j <= p;
-          const bool in_window = s.window == 0 || j > p - s.window || j < sink;
+          // The spec's window, (p - W, p], over entry indices: sinks get no exemption.
+          const bool in_window = s.window == 0 || j > p - s.window;
           if (!causal || !in_window) continue;
           double dot = 0;
           const float* qv = &f.q[((static_cast<size_t>(b) * s.n + i) * s.H + h) * s.D];

@@ -26,8 +26,8 @@ public final class GraphIo {
   public static final String CACHE_LENS = "cache_lens";
   /**
    * int32 [batch]: StreamingLLM sinks S: the first S entries keep slots of their own, the rest
-   * follow after the sink blocks (native/README.md §2), and windowed layers keep seeing the sinks;
-   * 0 without StreamingLLM.
+   * follow after the sink blocks (native/README.md §2). Layout only: a windowed layer sees the
+   * sinks only inside its window, as the reference does; 0 without StreamingLLM.
    */
   public static final String SINKS = "sinks";
   /**
