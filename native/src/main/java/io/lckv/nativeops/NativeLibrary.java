@@ -7,6 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The plain C functions of the op library, bound through java.lang.foreign to the very file ORT
@@ -18,6 +20,9 @@ final class NativeLibrary {
   private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
   private static final ValueLayout ADDRESS = ValueLayout.ADDRESS;
+
+  /** Every function bound below, by name: a native image must register each descriptor. */
+  private static final Map<String, FunctionDescriptor> BOUND = new LinkedHashMap<>();
 
   private static final SymbolLookup SYMBOLS =
       SymbolLookup.libraryLookup(OpLibrary.path(), Arena.global());
@@ -41,6 +46,11 @@ final class NativeLibrary {
       bind("lckv_ops_cuda_available", FunctionDescriptor.of(I32));
 
   private NativeLibrary() {}
+
+  /** The C functions this class calls and their signatures. */
+  static Map<String, FunctionDescriptor> bound() {
+    return Map.copyOf(BOUND);
+  }
 
   /** The calling thread's last failure message; read right after the failing call. */
   static String lastError() {
@@ -74,6 +84,7 @@ final class NativeLibrary {
   private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
     MemorySegment symbol = SYMBOLS.find(name).orElseThrow(() -> new IllegalStateException(
         OpLibrary.path() + " does not export " + name + ": op library and Java side disagree"));
+    BOUND.put(name, descriptor);
     return Linker.nativeLinker().downcallHandle(symbol, descriptor);
   }
 }
