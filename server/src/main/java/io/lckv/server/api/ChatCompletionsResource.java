@@ -1,7 +1,6 @@
 package io.lckv.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lckv.engine.GenerationRequest;
 import io.lckv.engine.kv.StreamingWindow;
 import io.lckv.engine.sampling.SamplingParams;
@@ -14,16 +13,13 @@ import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -37,13 +33,9 @@ public class ChatCompletionsResource {
       Set.of("system", "developer", "user", "assistant", "tool");
 
   private final Generations generations;
-  private final JsonBodies bodies;
-  private final ObjectMapper json;
 
-  ChatCompletionsResource(Generations generations, JsonBodies bodies, ObjectMapper json) {
+  ChatCompletionsResource(Generations generations) {
     this.generations = generations;
-    this.bodies = bodies;
-    this.json = json;
   }
 
   @POST
@@ -55,18 +47,15 @@ public class ChatCompletionsResource {
       content = @Content(schema = @Schema(implementation = ChatCompletion.class)))
   public Response create(InputStream body, @Context HttpServerResponse http)
       throws IOException, InterruptedException {
-    Serving serving = generations.serving();
-    ChatCompletionRequest request = bodies.read(body, ChatCompletionRequest.class);
-    Generations.named(serving, request.model());
-    EngineRequests.requireSingle("n", request.n());
-    EngineRequests.refuseUnsupported("logit_bias", request.logitBias());
+    var accepted = generations.accept(body, ChatCompletionRequest.class);
+    ChatCompletionRequest request = accepted.request();
+    Serving serving = accepted.serving();
     EngineRequests.refuseUnsupported("tools", request.tools());
     EngineRequests.refuseIf(
         request.responseFormat() != null
             && !request.responseFormat().isNull()
             && !request.responseFormat().path("type").asText().equals("text"),
         "response_format", "only {\"type\": \"text\"} is supported");
-    boolean includeUsage = EngineRequests.includeUsage(request.stream(), request.streamOptions());
     boolean logprobs = Boolean.TRUE.equals(request.logprobs());
     EngineRequests.refuseIf(
         request.topLogprobs() != null && !logprobs, "top_logprobs",
@@ -79,21 +68,12 @@ public class ChatCompletionsResource {
         new GenerationRequest(
             prompt, sampling(request, logprobs, maxTokens(request, serving, prompt, window)),
             EngineRequests.prefill(request.prefill()), window);
-    Generation generation = generations.submit(serving, engineRequest, http::closed);
-
-    var format =
-        new ChatFormat(
-            "chatcmpl-" + UUID.randomUUID(), Instant.now().getEpochSecond(), serving.name(),
+    var header =
+        AnswerHeader.start(
+            "chatcmpl-", serving,
             logprobs ? Optional.of(new Logprobs(serving.tokenizer())) : Optional.empty(),
-            includeUsage);
-    if (Boolean.TRUE.equals(request.stream())) {
-      return EventStream.response(generation, format, json);
-    }
-    return generation
-        .collect()
-        .map(output -> Response.ok(format.whole(output), MediaType.APPLICATION_JSON_TYPE).build())
-        // The client has gone: nobody reads this.
-        .orElseGet(() -> Response.noContent().build());
+            accepted.includeUsage());
+    return generations.generate(accepted, engineRequest, new ChatFormat(header), http::closed);
   }
 
   private static SamplingParams sampling(

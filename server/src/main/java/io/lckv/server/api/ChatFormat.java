@@ -10,39 +10,27 @@ import java.util.List;
 import java.util.Optional;
 
 /** One chat request's answer, whole or as stream chunks. */
-final class ChatFormat implements EventStream.Format {
+final class ChatFormat implements AnswerFormat {
 
   private static final String ASSISTANT = "assistant";
 
-  private final String id;
-  private final long created;
-  private final String model;
-  private final Optional<Logprobs> logprobs;
-  private final boolean includeUsage;
+  private final AnswerHeader header;
 
-  /**
-   * @param logprobs present when the client asked for log-probabilities
-   * @param includeUsage whether a stream ends with a usage chunk
-   */
-  ChatFormat(
-      String id, long created, String model, Optional<Logprobs> logprobs, boolean includeUsage) {
-    this.id = id;
-    this.created = created;
-    this.model = model;
-    this.logprobs = logprobs;
-    this.includeUsage = includeUsage;
+  ChatFormat(AnswerHeader header) {
+    this.header = header;
   }
 
-  ChatCompletion whole(Generation.Output output) {
+  @Override
+  public ChatCompletion whole(Generation.Output output) {
     GenerationEvent.Finished end = output.end();
     var choice =
         new ChatCompletion.Choice(
             0, new ChatCompletion.Message(ASSISTANT, output.text(), null),
-            logprobs.map(l -> l.chat(output.tokens())).orElse(null),
-            CompletionFormat.finishReason(end));
+            header.logprobs().map(l -> l.chat(output.tokens())).orElse(null),
+            AnswerHeader.finishReason(end));
     return new ChatCompletion(
-        id, ChatCompletion.OBJECT, created, model, List.of(choice), TokenUsage.of(end.usage()),
-        CompletionFormat.prefillMode(end));
+        header.id(), ChatCompletion.OBJECT, header.created(), header.model(), List.of(choice),
+        TokenUsage.of(end.usage()), AnswerHeader.prefillMode(end));
   }
 
   /** OpenAI's first chunk names the role, with empty content. */
@@ -53,13 +41,13 @@ final class ChatFormat implements EventStream.Format {
 
   @Override
   public Optional<Object> token(GenerationEvent.Token token) {
-    if (token.text().isEmpty() && logprobs.isEmpty()) {
+    if (token.text().isEmpty() && header.logprobs().isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(
         delta(
             new ChatCompletionChunk.Delta(null, token.text()),
-            logprobs.map(l -> l.chat(List.of(token)))));
+            header.logprobs().map(l -> l.chat(List.of(token)))));
   }
 
   @Override
@@ -70,9 +58,9 @@ final class ChatFormat implements EventStream.Format {
     }
     var finish =
         new ChatCompletionChunk.Choice(
-            0, new ChatCompletionChunk.Delta(null, null), null, CompletionFormat.finishReason(end));
-    chunks.add(chunk(List.of(finish), usageField(), CompletionFormat.prefillMode(end)));
-    if (includeUsage) {
+            0, new ChatCompletionChunk.Delta(null, null), null, AnswerHeader.finishReason(end));
+    chunks.add(chunk(List.of(finish), header.usageField(), AnswerHeader.prefillMode(end)));
+    if (header.includeUsage()) {
       chunks.add(chunk(List.of(), Optional.of(TokenUsage.of(end.usage())), null));
     }
     return chunks;
@@ -81,18 +69,13 @@ final class ChatFormat implements EventStream.Format {
   private ChatCompletionChunk delta(
       ChatCompletionChunk.Delta delta, Optional<ChatLogprobs> tokenLogprobs) {
     var choice = new ChatCompletionChunk.Choice(0, delta, tokenLogprobs.orElse(null), null);
-    return chunk(List.of(choice), usageField(), null);
+    return chunk(List.of(choice), header.usageField(), null);
   }
 
   private ChatCompletionChunk chunk(
       List<ChatCompletionChunk.Choice> choices, Optional<TokenUsage> usage, String prefillMode) {
     return new ChatCompletionChunk(
-        id, ChatCompletionChunk.OBJECT, created, model, choices, usage, prefillMode);
-  }
-
-  /** See {@link CompletionFormat}: null leaves the field out, empty writes null. */
-  @SuppressWarnings("OptionalAssignedToNull")
-  private Optional<TokenUsage> usageField() {
-    return includeUsage ? Optional.empty() : null;
+        header.id(), ChatCompletionChunk.OBJECT, header.created(), header.model(), choices, usage,
+        prefillMode);
   }
 }

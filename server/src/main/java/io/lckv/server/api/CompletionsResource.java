@@ -1,7 +1,6 @@
 package io.lckv.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lckv.engine.GenerationRequest;
 import io.lckv.engine.InvalidParameterException;
 import io.lckv.engine.sampling.SamplingParams;
@@ -14,13 +13,10 @@ import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -34,13 +30,9 @@ public class CompletionsResource {
   private static final int DEFAULT_MAX_TOKENS = 16;
 
   private final Generations generations;
-  private final JsonBodies bodies;
-  private final ObjectMapper json;
 
-  CompletionsResource(Generations generations, JsonBodies bodies, ObjectMapper json) {
+  CompletionsResource(Generations generations) {
     this.generations = generations;
-    this.bodies = bodies;
-    this.json = json;
   }
 
   @POST
@@ -52,37 +44,25 @@ public class CompletionsResource {
       content = @Content(schema = @Schema(implementation = Completion.class)))
   public Response create(InputStream body, @Context HttpServerResponse http)
       throws IOException, InterruptedException {
-    Serving serving = generations.serving();
-    CompletionRequest request = bodies.read(body, CompletionRequest.class);
-    Generations.named(serving, request.model());
-    EngineRequests.requireSingle("n", request.n());
+    var accepted = generations.accept(body, CompletionRequest.class);
+    CompletionRequest request = accepted.request();
+    Serving serving = accepted.serving();
     EngineRequests.requireSingle("best_of", request.bestOf());
     EngineRequests.refuseIf(Boolean.TRUE.equals(request.echo()), "echo", "is not supported");
     EngineRequests.refuseIf(
         request.suffix() != null && !request.suffix().isEmpty(), "suffix", "is not supported");
-    EngineRequests.refuseUnsupported("logit_bias", request.logitBias());
-    boolean includeUsage = EngineRequests.includeUsage(request.stream(), request.streamOptions());
 
     int[] prompt = generations.checkLength(prompt(request.prompt(), serving.tokenizer()), "prompt");
     var engineRequest =
         new GenerationRequest(
             prompt, sampling(request), EngineRequests.prefill(request.prefill()),
             EngineRequests.window(request.streaming()));
-    Generation generation = generations.submit(serving, engineRequest, http::closed);
-
-    var format =
-        new CompletionFormat(
-            "cmpl-" + UUID.randomUUID(), Instant.now().getEpochSecond(), serving.name(),
+    var header =
+        AnswerHeader.start(
+            "cmpl-", serving,
             Optional.ofNullable(request.logprobs()).map(n -> new Logprobs(serving.tokenizer())),
-            includeUsage);
-    if (Boolean.TRUE.equals(request.stream())) {
-      return EventStream.response(generation, format, json);
-    }
-    return generation
-        .collect()
-        .map(output -> Response.ok(format.whole(output), MediaType.APPLICATION_JSON_TYPE).build())
-        // The client has gone: nobody reads this.
-        .orElseGet(() -> Response.noContent().build());
+            accepted.includeUsage());
+    return generations.generate(accepted, engineRequest, new CompletionFormat(header), http::closed);
   }
 
   private static SamplingParams sampling(CompletionRequest request) {

@@ -18,31 +18,19 @@ import java.util.Optional;
  */
 final class EventStream implements StreamingOutput {
 
-  /** The API's chunks for each part of the generation. */
-  interface Format {
-    /** Chunks before the first token (chat's role chunk). */
-    List<Object> opening();
-
-    /** The chunk for a token, if it has anything to show. */
-    Optional<Object> token(GenerationEvent.Token token);
-
-    /** The last chunks of a request that ended well: rest of the text, finish, usage. */
-    List<Object> closing(GenerationEvent.Finished end);
-  }
-
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Generation generation;
-  private final Format format;
+  private final AnswerFormat format;
   private final ObjectMapper json;
 
-  private EventStream(Generation generation, Format format, ObjectMapper json) {
+  private EventStream(Generation generation, AnswerFormat format, ObjectMapper json) {
     this.generation = generation;
     this.format = format;
     this.json = json;
   }
 
-  static Response response(Generation generation, Format format, ObjectMapper json) {
+  static Response response(Generation generation, AnswerFormat format, ObjectMapper json) {
     return Response.ok(new EventStream(generation, format, json))
         .type("text/event-stream; charset=utf-8")
         .header("Cache-Control", "no-cache")

@@ -1,11 +1,17 @@
 package io.lckv.server.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lckv.engine.GenerationRequest;
 import io.lckv.server.ServerConfig;
+import io.lckv.server.api.dto.GenerationFields;
 import io.lckv.server.metrics.EngineMetrics;
 import io.lckv.server.model.ServedModel;
 import io.lckv.server.model.Serving;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.OptionalInt;
 import java.util.function.BooleanSupplier;
 
@@ -13,13 +19,26 @@ import java.util.function.BooleanSupplier;
 @ApplicationScoped
 class Generations {
 
+  /**
+   * A request read and checked in what both endpoints share, against the model being served.
+   *
+   * @param includeUsage whether a stream ends with a usage chunk
+   */
+  record Accepted<T extends GenerationFields>(Serving serving, T request, boolean includeUsage) {}
+
   private final ServedModel model;
   private final EngineMetrics metrics;
+  private final JsonBodies bodies;
+  private final ObjectMapper json;
   private final OptionalInt maxPromptTokens;
 
-  Generations(ServedModel model, EngineMetrics metrics, ServerConfig config) {
+  Generations(
+      ServedModel model, EngineMetrics metrics, JsonBodies bodies, ObjectMapper json,
+      ServerConfig config) {
     this.model = model;
     this.metrics = metrics;
+    this.bodies = bodies;
+    this.json = json;
     this.maxPromptTokens = config.maxPromptTokens();
   }
 
@@ -40,17 +59,25 @@ class Generations {
   }
 
   /**
-   * The model being served, which the request must name.
+   * Reads a generation request and checks what both endpoints check: the model is ready and the
+   * one named, {@code n} is 1, no {@code logit_bias}, {@code stream_options} only on a stream.
    *
-   * @throws ApiException 400 without a model, 404 for another one
+   * @throws ApiException 503 while not serving, 413/400 for the body, 404 for another model
    */
-  static Serving named(Serving serving, String requested) {
+  <T extends GenerationFields> Accepted<T> accept(InputStream body, Class<T> type)
+      throws IOException {
+    Serving serving = serving();
+    T request = bodies.read(body, type);
     EngineRequests.refuseIf(
-        requested == null || requested.isBlank(), "model", "you must provide a model parameter");
-    if (!serving.name().equals(requested)) {
-      throw ApiException.unknownModel(requested);
+        request.model() == null || request.model().isBlank(), "model",
+        "you must provide a model parameter");
+    if (!serving.name().equals(request.model())) {
+      throw ApiException.unknownModel(request.model());
     }
-    return serving;
+    EngineRequests.requireSingle("n", request.n());
+    EngineRequests.refuseUnsupported("logit_bias", request.logitBias());
+    return new Accepted<>(
+        serving, request, EngineRequests.includeUsage(request.stream(), request.streamOptions()));
   }
 
   /**
@@ -68,7 +95,25 @@ class Generations {
     return prompt;
   }
 
-  Generation submit(Serving serving, GenerationRequest request, BooleanSupplier clientGone) {
-    return Generation.submit(serving.engine(), request, metrics, clientGone);
+  /**
+   * Runs the request in the engine and answers: with {@code stream: true} as server-sent events,
+   * else as one JSON body once it has finished.
+   *
+   * @param clientGone whether the client has closed the connection, which cancels the request
+   */
+  Response generate(
+      Accepted<?> accepted, GenerationRequest request, AnswerFormat format,
+      BooleanSupplier clientGone)
+      throws InterruptedException {
+    Generation generation =
+        Generation.submit(accepted.serving().engine(), request, metrics, clientGone);
+    if (Boolean.TRUE.equals(accepted.request().stream())) {
+      return EventStream.response(generation, format, json);
+    }
+    return generation
+        .collect()
+        .map(output -> Response.ok(format.whole(output), MediaType.APPLICATION_JSON_TYPE).build())
+        // The client has gone: nobody reads this.
+        .orElseGet(() -> Response.noContent().build());
   }
 }

@@ -14,20 +14,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lckv.server.FakeModelBackend;
 import io.lckv.server.FakeModelProfile;
+import io.lckv.server.FakeModelTest;
 import io.lckv.server.TestServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import jakarta.inject.Inject;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @TestProfile(FakeModelProfile.class)
-class ChatCompletionsTest {
+class ChatCompletionsTest extends FakeModelTest {
 
   /** What {@link FakeModelBackend#CHAT_TEMPLATE} makes of {@link #CONVERSATION}. */
   private static final String RENDERED = "system says be brief. user says hi. assistant says";
@@ -36,17 +34,6 @@ class ChatCompletionsTest {
       "\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"},"
           + " {\"role\": \"user\", \"content\": \"hi\"}]";
 
-  @Inject FakeModelBackend backend;
-
-  @BeforeEach
-  void ready() {
-    TestServer.awaitReady();
-  }
-
-  @AfterEach
-  void reset() {
-    backend.reset();
-  }
 
   @Test
   void theConversationGoesThroughTheChatTemplate() {

@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lckv.engine.PagedFakeRunner;
 import io.lckv.engine.runner.StepBatch;
-import io.lckv.server.FakeModelBackend;
 import io.lckv.server.FakeModelProfile;
+import io.lckv.server.FakeModelTest;
 import io.lckv.server.TestServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -31,29 +31,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import jakarta.inject.Inject;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @TestProfile(FakeModelProfile.class)
-class CompletionsTest {
+class CompletionsTest extends FakeModelTest {
 
-  @Inject FakeModelBackend backend;
-
-  @BeforeEach
-  void ready() {
-    TestServer.awaitReady();
-  }
-
-  @AfterEach
-  void reset() {
-    backend.reset();
-  }
 
   private static String text(String json) {
     return complete(json).statusCode(200).extract().path("choices[0].text");

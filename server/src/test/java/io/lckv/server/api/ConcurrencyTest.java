@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lckv.engine.EngineStats;
-import io.lckv.server.FakeModelBackend;
 import io.lckv.server.FakeModelProfile;
+import io.lckv.server.FakeModelTest;
 import io.lckv.server.TestServer;
 import io.lckv.server.model.ServedModel;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,17 +32,15 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(FakeModelProfile.class)
-class ConcurrencyTest {
+class ConcurrencyTest extends FakeModelTest {
 
   private static final int CLIENTS = 32;
   private static final int TOKENS = 30;
 
-  @Inject FakeModelBackend backend;
   @Inject ServedModel model;
 
   @BeforeEach
   void slowModel() {
-    TestServer.awaitReady();
     backend.runner().onStep(() -> {
       try {
         Thread.sleep(2);
@@ -51,11 +48,6 @@ class ConcurrencyTest {
         Thread.currentThread().interrupt();
       }
     });
-  }
-
-  @AfterEach
-  void reset() {
-    backend.reset();
   }
 
   /** Clients that hang up ask for more, so that they are surely still running when they do. */

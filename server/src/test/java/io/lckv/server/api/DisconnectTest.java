@@ -5,21 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lckv.engine.EngineStats;
-import io.lckv.server.FakeModelBackend;
 import io.lckv.server.FakeModelProfile;
+import io.lckv.server.FakeModelTest;
 import io.lckv.server.TestServer;
 import io.lckv.server.model.ServedModel;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A client that hangs up cancels its request: the batch slot and the KV blocks come back. */
 @QuarkusTest
 @TestProfile(FakeModelProfile.class)
-class DisconnectTest {
+class DisconnectTest extends FakeModelTest {
 
   private static final String ABORTED =
       "lckv_request_success_total{finished_reason=\"abort\",model_name=\"fake-model\"}";
@@ -27,18 +26,11 @@ class DisconnectTest {
   private static final String LONG =
       "{\"model\": \"fake-model\", \"prompt\": \"abc\", \"max_tokens\": 250";
 
-  @Inject FakeModelBackend backend;
   @Inject ServedModel model;
 
   @BeforeEach
   void slowModel() {
-    TestServer.awaitReady();
     backend.runner().onStep(() -> sleep(10));
-  }
-
-  @AfterEach
-  void reset() {
-    backend.reset();
   }
 
   private static void sleep(long millis) {

@@ -5,33 +5,20 @@ import static io.lckv.server.api.Requests.complete;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lckv.server.FakeModelBackend;
+import io.lckv.server.FakeModelTest;
 import io.lckv.server.TestServer;
 import io.lckv.server.TinyCapacityProfile;
 import io.lckv.server.model.ServedModel;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @TestProfile(TinyCapacityProfile.class)
-class OverloadTest {
+class OverloadTest extends FakeModelTest {
 
-  @Inject FakeModelBackend backend;
   @Inject ServedModel model;
-
-  @BeforeEach
-  void ready() {
-    TestServer.awaitReady();
-  }
-
-  @AfterEach
-  void reset() {
-    backend.reset();
-  }
 
   @Test
   void aFullEngineAnswers429WithRetryAfter() throws Exception {

@@ -4,34 +4,20 @@ import static io.lckv.server.api.Requests.complete;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lckv.server.FakeModelBackend;
 import io.lckv.server.FakeModelProfile;
+import io.lckv.server.FakeModelTest;
 import io.lckv.server.TestServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @TestProfile(FakeModelProfile.class)
-class EngineMetricsTest {
+class EngineMetricsTest extends FakeModelTest {
 
   private static final String MODEL = "model_name=\"" + FakeModelProfile.MODEL + "\"";
 
-  @Inject FakeModelBackend backend;
-
-  @BeforeEach
-  void ready() {
-    TestServer.awaitReady();
-  }
-
-  @AfterEach
-  void reset() {
-    backend.reset();
-  }
 
   private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
     assertTrue(after.containsKey(name), "no metric " + name + " in " + after.keySet());

@@ -41,7 +41,7 @@ public record ChatCompletionRequest(
         JsonNode responseFormat,
     String prefill,
     StreamingLlm streaming)
-    implements SamplingFields {
+    implements GenerationFields {
 
   /** @param content a string, a list of content parts, or null */
   public record Message(

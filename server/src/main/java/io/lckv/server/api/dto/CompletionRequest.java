@@ -40,4 +40,4 @@ public record CompletionRequest(
     @Schema(type = SchemaType.OBJECT, description = "refused unless empty") JsonNode logitBias,
     String prefill,
     StreamingLlm streaming)
-    implements SamplingFields {}
+    implements GenerationFields {}
