@@ -9,8 +9,8 @@ import java.io.PrintStream;
 
 /**
  * The production backend: the engine's ONNX Runtime runner over a converted model folder, or
- * over a Hugging Face checkpoint converted once into {@code lckv.model-cache}. Weights of a
- * conversion and the KV cache are float16, the engine's defaults for serving.
+ * over a Hugging Face checkpoint converted once into {@code lckv.model-cache}. The KV cache is
+ * float16; a conversion's weights are float16 for CUDA and float32 for the CPU.
  */
 @ApplicationScoped
 public class OrtModelBackend implements ModelBackend {
@@ -22,7 +22,7 @@ public class OrtModelBackend implements ModelBackend {
       case CUDA -> new ExecutionDevice.Cuda(0, 0);
     };
     var engineOptions = new io.lckv.engine.model.OrtModel.Options(options.cacheDirectory(),
-        WeightFormat.FP16,
+        weightFormat(options.device()),
         new RunnerOptions(device, options.kvCacheBytes(), options.kvBlockSize(), PoolDtype.F16));
     // Conversion progress goes to the process log: it is the one slow step of a first start.
     var model = io.lckv.engine.model.OrtModel.open(options.path(), engineOptions,
@@ -34,5 +34,18 @@ public class OrtModelBackend implements ModelBackend {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * The CPU provider computes in float32 either way: it widens float16 weights when it creates
+   * the session, which made a 1.1B-shape model open in 15 s instead of 9 s for the same weights
+   * stored as float32, in no more memory (docs/benchmarks.md, "Model load against model size").
+   * On CUDA float16 halves the weights' memory and bandwidth.
+   */
+  static WeightFormat weightFormat(Device device) {
+    return switch (device) {
+      case CPU -> WeightFormat.FP32;
+      case CUDA -> WeightFormat.FP16;
+    };
   }
 }
