@@ -2,6 +2,7 @@ package io.lckv.server;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +10,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,5 +45,19 @@ class EmbeddedModelTest {
         .statusCode(200)
         .body("choices[0].text", equalTo(first.get("text").asText()))
         .body("usage.completion_tokens", equalTo(first.get("generated_ids").size()));
+  }
+
+  /** On the CPU a checkpoint converts with float32 weights (OrtModelBackend#weightFormat). */
+  @Test
+  void theCheckpointWasConvertedWithFloat32Weights() throws Exception {
+    try (Stream<Path> entries = Files.list(EmbeddedModelProfile.MODEL_CACHE)) {
+      List<String> formats =
+          entries
+              .map(p -> p.getFileName().toString())
+              .filter(name -> name.startsWith("lckv-tiny-w2-"))
+              .map(name -> name.substring("lckv-tiny-w2-".length()).split("-")[0])
+              .toList();
+      assertEquals(List.of("fp32"), formats);
+    }
   }
 }
