@@ -1,6 +1,7 @@
 package io.lckv.engine.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.LibUtils;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,6 +26,12 @@ public final class HfTokenizer implements Tokenizer {
   public static HfTokenizer load(Path tokenizerJson) throws IOException {
     DjlOffline.enable();
     return new HfTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, OPTIONS));
+  }
+
+  /** Unpacks and loads the Rust tokenizers library, offline, ahead of the first tokenizer. */
+  public static void loadLibrary() {
+    DjlOffline.enable();
+    LibUtils.checkStatus();
   }
 
   @Override
