@@ -1,6 +1,5 @@
 package io.lckv.server;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /** The API behind a key. */
@@ -10,8 +9,6 @@ public class ApiKeyProfile extends FakeModelProfile {
 
   @Override
   public Map<String, String> getConfigOverrides() {
-    Map<String, String> config = new HashMap<>(super.getConfigOverrides());
-    config.put("lckv.api-key", KEY);
-    return config;
+    return configWith(Map.of("lckv.api-key", KEY));
   }
 }

@@ -1,6 +1,5 @@
 package io.lckv.server;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /** A model that loads but whose every forward step fails. */
@@ -8,8 +7,6 @@ public class BrokenModelProfile extends FakeModelProfile {
 
   @Override
   public Map<String, String> getConfigOverrides() {
-    Map<String, String> config = new HashMap<>(super.getConfigOverrides());
-    config.put("fake-model.fail-steps", "true");
-    return config;
+    return configWith(Map.of("fake-model.fail-steps", "true"));
   }
 }

@@ -114,7 +114,7 @@ class ShutdownDrainIT {
                 java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dquarkus.http.port=0",
                 "-Dlckv.model-path=../models/lckv-tiny-w2",
-                // Shared with EmbeddedModelTest: the model is converted once per build.
+                // Converted by the first test's server, a cache hit for the second's.
                 "-Dlckv.model-cache=target/model-cache",
                 "-Dlckv.kv-cache-bytes=" + (16 << 20),
                 "-Dlckv.drain-timeout=" + drainTimeout,
