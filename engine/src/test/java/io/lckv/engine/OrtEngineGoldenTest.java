@@ -42,7 +42,7 @@ class OrtEngineGoldenTest {
     Golden golden = fixture.load();
     GreedyGolden run = golden.decode();
     try (var runner = OrtModelRunner.open(FixtureModels.converted(golden),
-            FixtureModels.exactOptions(4 << 20));
+            FixtureModels.exactOptions(4 << 20), FixtureModels.quiet());
         var engine = Engine.start(runner, new IdTokenizer(), CONFIG)) {
       List<Integer> expected = untilEos(run, runner.spec().eosTokenIds());
 
@@ -79,7 +79,7 @@ class OrtEngineGoldenTest {
     StreamingGolden streaming = golden.streaming().orElseThrow();
     GreedyGolden run = streaming.run();
     try (var runner = OrtModelRunner.open(FixtureModels.converted(golden),
-            FixtureModels.exactOptions(4 << 20));
+            FixtureModels.exactOptions(4 << 20), FixtureModels.quiet());
         var engine = Engine.start(runner, new IdTokenizer(), CONFIG)) {
       List<Integer> expected = untilEos(run, runner.spec().eosTokenIds());
       var window = new StreamingWindow(streaming.sinks(), streaming.window());

@@ -35,6 +35,14 @@ public interface ServerConfig {
   Path modelCache();
 
   /**
+   * On the CPU, keep each model's graph with ONNX Runtime's packed weights under {@code
+   * model-cache}/prepacked, so that later starts map the packed weights from that file instead of
+   * packing them onto the heap (engine {@code PrepackedGraphCache}).
+   */
+  @WithDefault("true")
+  boolean keepPrepackedWeights();
+
+  /**
    * ONNX Runtime threads per model step on the CPU; unset, the processors the JVM sees (which
    * follows a container's CPU limit, unlike ONNX Runtime's own default).
    */

@@ -3,6 +3,7 @@ package io.lckv.server;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,6 +59,18 @@ class EmbeddedModelTest {
               .map(name -> name.substring("lckv-tiny-w2-".length()).split("-")[0])
               .toList();
       assertEquals(List.of("fp32"), formats);
+    }
+  }
+
+  /** On the CPU the packed weights are kept beside the conversion (PrepackedGraphCache). */
+  @Test
+  void thePackedWeightsWereKeptInTheModelCache() throws Exception {
+    try (Stream<Path> entries = Files.list(EmbeddedModelProfile.MODEL_CACHE.resolve("prepacked"))) {
+      List<Path> kept = entries.toList();
+      assertEquals(1, kept.size(), kept::toString);
+      assertTrue(kept.getFirst().getFileName().toString().startsWith("lckv-tiny-w2-fp32-"),
+          kept::toString);
+      assertTrue(Files.isRegularFile(kept.getFirst().resolve("model.onnx.data")));
     }
   }
 }

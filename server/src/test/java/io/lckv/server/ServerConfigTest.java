@@ -1,6 +1,7 @@
 package io.lckv.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,6 +66,7 @@ class ServerConfigTest {
     assertEquals(OptionalInt.empty(), config.maxPromptTokens());
     assertEquals(Optional.empty(), config.apiKey());
     assertEquals(Duration.ofSeconds(30), config.drainTimeout());
+    assertTrue(config.keepPrepackedWeights());
   }
 
   @Test
@@ -84,7 +86,8 @@ class ServerConfigTest {
                 Map.entry("LCKV_MAX_BODY_BYTES", "1000"),
                 Map.entry("LCKV_MAX_PROMPT_TOKENS", "100"),
                 Map.entry("LCKV_API_KEY", "secret"),
-                Map.entry("LCKV_DRAIN_TIMEOUT", "90s")));
+                Map.entry("LCKV_DRAIN_TIMEOUT", "90s"),
+                Map.entry("LCKV_KEEP_PREPACKED_WEIGHTS", "false")));
     assertEquals(Path.of("/models/other"), config.modelPath());
     assertEquals("served", config.modelName());
     assertEquals(Device.CUDA, config.device());
@@ -98,5 +101,6 @@ class ServerConfigTest {
     assertEquals(OptionalInt.of(100), config.maxPromptTokens());
     assertEquals(Optional.of("secret"), config.apiKey());
     assertEquals(Duration.ofSeconds(90), config.drainTimeout());
+    assertFalse(config.keepPrepackedWeights());
   }
 }

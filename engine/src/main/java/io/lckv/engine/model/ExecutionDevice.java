@@ -1,5 +1,8 @@
 package io.lckv.engine.model;
 
+import java.nio.file.Path;
+import java.util.Optional;
+
 /** Where ONNX Runtime runs the graph, and so where the KV pool lives. */
 public sealed interface ExecutionDevice {
 
@@ -10,13 +13,20 @@ public sealed interface ExecutionDevice {
    * ONNX Runtime's CPU execution provider.
    *
    * @param intraOpThreads threads one run may use; 0 lets ONNX Runtime pick (one per core)
+   * @param prepackedGraphs where the graphs with packed weights are kept ({@link
+   *     PrepackedGraphCache}); empty, the weights are packed in memory at every open
    */
-  record Cpu(int intraOpThreads) implements ExecutionDevice {
+  record Cpu(int intraOpThreads, Optional<Path> prepackedGraphs) implements ExecutionDevice {
 
     public Cpu {
       if (intraOpThreads < 0) {
         throw new IllegalArgumentException("intraOpThreads cannot be negative: " + intraOpThreads);
       }
+    }
+
+    /** No prepacked-graph cache. */
+    public Cpu(int intraOpThreads) {
+      this(intraOpThreads, Optional.empty());
     }
 
     @Override

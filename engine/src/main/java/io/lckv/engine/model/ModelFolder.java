@@ -19,6 +19,7 @@ import java.util.Optional;
  *
  * @param folder the folder
  * @param modelFile the ONNX graph
+ * @param weightsFile the graph's external weights
  * @param tokenizerFile {@code tokenizer.json}, when the checkpoint had one
  * @param vocabSize logits per row
  * @param numKvLayers layers whose keys/values the pool stores
@@ -34,6 +35,7 @@ import java.util.Optional;
 public record ModelFolder(
     Path folder,
     Path modelFile,
+    Path weightsFile,
     Optional<Path> tokenizerFile,
     int vocabSize,
     int numKvLayers,
@@ -83,12 +85,13 @@ public record ModelFolder(
           + "; convert the checkpoint again with this release");
     }
     Path model = fields.file(folder, "/files/model");
-    fields.file(folder, "/files/weights");
+    Path weights = fields.file(folder, "/files/weights");
     Path tokenizer = folder.resolve("tokenizer.json");
     int vocab = fields.integer("/dimensions/vocab_size", 1, Integer.MAX_VALUE);
     return new ModelFolder(
         folder,
         model,
+        weights,
         Files.isRegularFile(tokenizer) ? Optional.of(tokenizer) : Optional.empty(),
         vocab,
         fields.arraySize("/kv_layers"),

@@ -44,7 +44,7 @@ public final class OrtModel implements AutoCloseable {
           + e.getMessage(), e);
     }
     try {
-      return new OrtModel(folder, OrtModelRunner.open(folder, options.runner()), tokenizer);
+      return new OrtModel(folder, OrtModelRunner.open(folder, options.runner(), log), tokenizer);
     } catch (RuntimeException e) {
       tokenizer.close();
       throw e;

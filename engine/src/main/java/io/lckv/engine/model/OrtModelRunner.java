@@ -19,6 +19,7 @@ import io.lckv.nativeops.KvPoolException;
 import io.lckv.nativeops.OpLibrary;
 import io.lckv.nativeops.PoolGeometry;
 import io.lckv.nativeops.PoolStats;
+import java.io.PrintStream;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.HashSet;
@@ -52,12 +53,12 @@ public final class OrtModelRunner implements ModelRunner, AutoCloseable {
     this.spec = spec;
   }
 
-  /** Opens the session and allocates the KV pool. */
-  public static OrtModelRunner open(ModelFolder model, RunnerOptions options) {
+  /** Opens the session and allocates the KV pool; what the open does goes to {@code log}. */
+  public static OrtModelRunner open(ModelFolder model, RunnerOptions options, PrintStream log) {
     if (options.device() instanceof ExecutionDevice.Cuda && !OpLibrary.cudaAvailable()) {
       throw new ModelLoadException("device cuda: the lckv op library was built without CUDA");
     }
-    OrtSession session = createSession(model, options.device());
+    OrtSession session = createSession(model, options.device(), log);
     KvPool pool = null;
     try {
       checkGraphIo(model, session);
@@ -170,17 +171,35 @@ public final class OrtModelRunner implements ModelRunner, AutoCloseable {
         .orElseThrow(() -> new RunnerException("the graph has no output " + name));
   }
 
-  private static OrtSession createSession(ModelFolder model, ExecutionDevice device) {
-    try (var options = new OrtSession.SessionOptions()) {
+  private static OrtSession createSession(ModelFolder model, ExecutionDevice device,
+      PrintStream log) {
+    PrepackedGraphCache.SessionSetup setup = () -> sessionOptions(device);
+    try {
+      if (device instanceof ExecutionDevice.Cpu cpu && cpu.prepackedGraphs().isPresent()) {
+        return new PrepackedGraphCache(cpu.prepackedGraphs().get()).open(model, setup, log);
+      }
+      try (var options = setup.create()) {
+        return ENV.createSession(model.modelFile().toString(), options);
+      }
+    } catch (OrtException e) {
+      throw new ModelLoadException(model.modelFile() + ": ONNX Runtime cannot load the graph: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static OrtSession.SessionOptions sessionOptions(ExecutionDevice device)
+      throws OrtException {
+    var options = new OrtSession.SessionOptions();
+    try {
       OpLibrary.registerWith(options);
       switch (device) {
         case ExecutionDevice.Cpu cpu -> options.setIntraOpNumThreads(cpu.intraOpThreads());
         case ExecutionDevice.Cuda cuda -> addCuda(options, cuda);
       }
-      return ENV.createSession(model.modelFile().toString(), options);
-    } catch (OrtException e) {
-      throw new ModelLoadException(model.modelFile() + ": ONNX Runtime cannot load the graph: "
-          + e.getMessage(), e);
+      return options;
+    } catch (OrtException | RuntimeException e) {
+      options.close();
+      throw e;
     }
   }
 

@@ -53,7 +53,8 @@ public final class FixtureModels {
         false);
   }
 
-  static PrintStream quiet() {
+  /** A log that drops what it is given. */
+  public static PrintStream quiet() {
     return new PrintStream(OutputStream.nullOutputStream());
   }
 

@@ -45,7 +45,7 @@ class OrtModelRunnerGoldenTest {
   void everyPromptInBothModesInOneStep(GoldenFixture fixture) throws RunnerException {
     Golden golden = fixture.load();
     try (var runner = OrtModelRunner.open(FixtureModels.converted(golden),
-        FixtureModels.exactOptions(8 << 20))) {
+        FixtureModels.exactOptions(8 << 20), FixtureModels.quiet())) {
       var steps = new ArrayList<SequenceStep>();
       var expected = new ArrayList<float[][]>();
       int nextBlock = 0;
@@ -79,7 +79,7 @@ class OrtModelRunnerGoldenTest {
     GreedyGolden run = golden.decode();
     PromptGolden other = golden.prompts().getLast();
     try (var runner = OrtModelRunner.open(FixtureModels.converted(golden),
-        FixtureModels.exactOptions(8 << 20))) {
+        FixtureModels.exactOptions(8 << 20), FixtureModels.quiet())) {
       var golden0 = new Sequence(0, 0, run.promptIds());
       var beside = new Sequence(1, 8, other.ids());
       List<SequenceLogits> prefill = runner.step(new StepBatch(List.of(

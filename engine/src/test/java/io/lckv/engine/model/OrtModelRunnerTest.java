@@ -26,7 +26,7 @@ class OrtModelRunnerTest {
   @Test
   void thePoolIsSizedFromTheBudgetAndTheSpecFromTheFolder() {
     var options = FixtureModels.exactOptions(1 << 20);
-    try (var runner = OrtModelRunner.open(folder, options)) {
+    try (var runner = OrtModelRunner.open(folder, options, FixtureModels.quiet())) {
       long perToken = 2L * folder.numKvLayers() * folder.numKvHeads() * folder.headDim() * 4;
       assertEquals(perToken, runner.spec().kvFootprint().bytesPerToken());
       assertEquals((1 << 20) / (perToken * 16), runner.spec().pool().blocks());
@@ -38,7 +38,8 @@ class OrtModelRunnerTest {
 
   @Test
   void aBlockOutsideThePoolFailsTheStepNotTheProcess() {
-    try (var runner = OrtModelRunner.open(folder, FixtureModels.exactOptions(1 << 20))) {
+    try (var runner = OrtModelRunner.open(folder, FixtureModels.exactOptions(1 << 20),
+        FixtureModels.quiet())) {
       int outside = runner.spec().pool().blocks() + 5;
       var cache = new CacheView(new int[] {outside}, 16, 0, 0, new KvLength.Uniform(3),
           Optional.empty(), false);
@@ -53,14 +54,15 @@ class OrtModelRunnerTest {
   @Test
   void aBudgetBelowOneBlockIsRefusedByName() {
     var e = assertThrows(ModelLoadException.class,
-        () -> OrtModelRunner.open(folder, FixtureModels.exactOptions(100)));
+        () -> OrtModelRunner.open(folder, FixtureModels.exactOptions(100),
+            FixtureModels.quiet()));
     assertTrue(e.getMessage().startsWith("KV pool of 100 bytes"), e.getMessage());
   }
 
   @Test
   void cudaWithoutAGpuBuildOrRuntimeIsAClearError() {
     var options = new RunnerOptions(new ExecutionDevice.Cuda(0, 0), 1 << 20, 16, PoolDtype.F16);
-    var e = assertThrows(ModelLoadException.class, () -> OrtModelRunner.open(folder, options));
+    var e = assertThrows(ModelLoadException.class, () -> OrtModelRunner.open(folder, options, FixtureModels.quiet()));
     assertTrue(e.getMessage().startsWith("device cuda"), e.getMessage());
     if (OpLibrary.cudaAvailable()) {
       assertTrue(e.getMessage().contains("CUDA execution provider"), e.getMessage());

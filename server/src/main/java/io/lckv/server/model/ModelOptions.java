@@ -1,6 +1,7 @@
 package io.lckv.server.model;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * What a {@link ModelBackend} is asked to open, from {@code lckv.*}.
@@ -11,7 +12,16 @@ import java.nio.file.Path;
  * @param kvBlockSize token slots per pool block
  * @param cacheDirectory where a checkpoint is converted to, once ({@code lckv.model-cache})
  * @param cpuThreads ONNX Runtime intra-op threads on the CPU ({@code lckv.cpu-threads})
+ * @param keepPrepackedWeights keep the CPU's packed weights in the cache directory ({@code
+ *     lckv.keep-prepacked-weights})
  */
 public record ModelOptions(
     Path path, Device device, long kvCacheBytes, int kvBlockSize, Path cacheDirectory,
-    int cpuThreads) {}
+    int cpuThreads, boolean keepPrepackedWeights) {
+
+  /** Where the CPU's packed weights are kept, within the cache directory. */
+  public Optional<Path> prepackedGraphs() {
+    return keepPrepackedWeights ? Optional.of(cacheDirectory.resolve("prepacked"))
+        : Optional.empty();
+  }
+}

@@ -10,7 +10,8 @@ import java.io.PrintStream;
 /**
  * The production backend: the engine's ONNX Runtime runner over a converted model folder, or
  * over a Hugging Face checkpoint converted once into {@code lckv.model-cache}. The KV cache is
- * float16; a conversion's weights are float16 for CUDA and float32 for the CPU.
+ * float16; a conversion's weights are float16 for CUDA and float32 for the CPU, where the packed
+ * weights are kept in the cache too, unless {@code lckv.keep-prepacked-weights} is off.
  */
 @ApplicationScoped
 public class OrtModelBackend implements ModelBackend {
@@ -18,7 +19,7 @@ public class OrtModelBackend implements ModelBackend {
   @Override
   public LoadedModel open(ModelOptions options) throws Exception {
     ExecutionDevice device = switch (options.device()) {
-      case CPU -> new ExecutionDevice.Cpu(options.cpuThreads());
+      case CPU -> new ExecutionDevice.Cpu(options.cpuThreads(), options.prepackedGraphs());
       case CUDA -> new ExecutionDevice.Cuda(0, 0);
     };
     var engineOptions = new io.lckv.engine.model.OrtModel.Options(options.cacheDirectory(),

@@ -145,7 +145,8 @@ public class ServedModel {
         new ModelOptions(
             config.modelPath(), config.device(), config.kvCacheBytes(), config.kvBlockSize(),
             config.modelCache(),
-            config.cpuThreads().orElse(Runtime.getRuntime().availableProcessors()));
+            config.cpuThreads().orElse(Runtime.getRuntime().availableProcessors()),
+            config.keepPrepackedWeights());
     LoadedModel loaded = backend.open(options);
     ChatTemplate template;
     Engine started;
