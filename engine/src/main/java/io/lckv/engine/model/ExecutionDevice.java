@@ -13,7 +13,7 @@ public sealed interface ExecutionDevice {
    * ONNX Runtime's CPU execution provider.
    *
    * @param intraOpThreads threads one run may use; 0 lets ONNX Runtime pick (one per core)
-   * @param prepackedGraphs where the graphs with packed weights are kept ({@link
+   * @param prepackedGraphs where the graphs with packed weights are kept (see {@code
    *     PrepackedGraphCache}); empty, the weights are packed in memory at every open
    */
   record Cpu(int intraOpThreads, Optional<Path> prepackedGraphs) implements ExecutionDevice {

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * time, packed into the layout MLAS multiplies from. Opened from that copy, ONNX Runtime maps the
  * packed weights from the file instead of holding packed copies on the heap, so a model's
  * weights stay file-backed (shared page cache, reclaimable) while prepacking keeps its speed
- * (docs/benchmarks.md, "Where the CPU load goes").
+ * (docs/benchmarks.md, "Packed weights mapped from the model cache").
  *
  * <p>ONNX Runtime still packs every weight when it opens the copy, since a stored packing is found
  * by a hash of the packed bytes: a copy written on a machine that packs differently is not used,
@@ -42,11 +42,11 @@ import java.util.stream.Stream;
  * read, the model is served from its own folder with the weights packed onto the heap, as without
  * a cache.
  */
-public final class PrepackedGraphCache {
+final class PrepackedGraphCache {
 
   /** Creates session options with everything but the graph-saving settings this class adds. */
   @FunctionalInterface
-  public interface SessionSetup {
+  interface SessionSetup {
     OrtSession.SessionOptions create() throws OrtException;
   }
 
@@ -57,12 +57,12 @@ public final class PrepackedGraphCache {
 
   private final Path root;
 
-  public PrepackedGraphCache(Path root) {
+  PrepackedGraphCache(Path root) {
     this.root = root.toAbsolutePath().normalize();
   }
 
   /** A session over {@code model}'s graph, from this cache's prepacked copy where there is one. */
-  public OrtSession open(ModelFolder model, SessionSetup setup, PrintStream log)
+  OrtSession open(ModelFolder model, SessionSetup setup, PrintStream log)
       throws OrtException {
     Path entry = entryFor(model);
     if (Files.isRegularFile(entry.resolve(GRAPH_FILE))) {
@@ -109,7 +109,7 @@ public final class PrepackedGraphCache {
   }
 
   /** Where the prepacked copy of {@code model} lives in this cache. */
-  public Path entryFor(ModelFolder model) {
+  Path entryFor(ModelFolder model) {
     var inputs = new StringBuilder()
         .append("onnxruntime ").append(ENV.getVersion()).append('\n')
         .append("ops ").append(OpLibrary.version()).append('\n');
