@@ -35,8 +35,9 @@ import java.util.stream.Stream;
  * rewrites do not depend on the processor.
  *
  * <p>An entry is keyed by what ONNX Runtime reads: the graph file's content, the weights file's
- * name, size and modification time (whole seconds, what an image layer keeps; hashing gigabytes at
- * every start would cost what the cache saves), the ONNX Runtime version and the op contract. It
+ * name, size and modification time (in whole seconds, as an image layer keeps it, so an image
+ * build gives the files whole-second times; hashing gigabytes at every start would cost what the
+ * cache saves), the ONNX Runtime version and the op contract. It
  * holds the weights again (about twice the float32 weights' size on disk). The first open of a
  * model writes it atomically, in the session it serves from; when the entry cannot be written or
  * read, the model is served from its own folder with the weights packed onto the heap, as without
