@@ -1,18 +1,14 @@
 package io.lckv.server;
 
 import io.lckv.engine.model.NativeRuntimes;
-import io.lckv.server.model.ModelOptions;
-import io.lckv.server.model.ModelPreload;
-import io.lckv.server.model.OrtModelBackend;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
-import java.nio.file.Path;
 
 /**
- * The server's entry point. Before Quarkus boots it starts, each on a thread of its own, loading
- * the native libraries every model needs (ONNX Runtime, the op library, DJL's tokenizers) and
- * opening the configured model ({@link ModelPreload}), so that the boot and the model load share
- * the start instead of following each other.
+ * The server's entry point. It starts loading the native libraries every model needs (ONNX
+ * Runtime, the op library, DJL's tokenizers) on a thread of its own before Quarkus boots, so that
+ * the model load, which begins once Quarkus has started, finds them loaded instead of loading
+ * them after the boot.
  */
 @QuarkusMain
 public final class Main {
@@ -30,9 +26,6 @@ public final class Main {
                 // The model load meets the same failure and reports it, with the model named.
               }
             });
-    ModelPreload.start(
-        () -> EarlyConfig.read(Main.class.getClassLoader(), Path.of("")).map(ModelOptions::of),
-        new OrtModelBackend());
     Quarkus.run(args);
   }
 }

@@ -1,6 +1,5 @@
 package io.lckv.server.model;
 
-import io.lckv.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -19,15 +18,6 @@ import java.util.Optional;
 public record ModelOptions(
     Path path, Device device, long kvCacheBytes, int kvBlockSize, Path cacheDirectory,
     int cpuThreads, boolean keepPrepackedWeights) {
-
-  /** The options the settings name. */
-  public static ModelOptions of(ServerConfig config) {
-    return new ModelOptions(
-        config.modelPath(), config.device(), config.kvCacheBytes(), config.kvBlockSize(),
-        config.modelCache(),
-        config.cpuThreads().orElse(Runtime.getRuntime().availableProcessors()),
-        config.keepPrepackedWeights());
-  }
 
   /** Where the CPU's packed weights are kept, within the cache directory. */
   public Optional<Path> prepackedGraphs() {

@@ -141,9 +141,13 @@ public class ServedModel {
   }
 
   private Serving open(ModelBackend backend) throws Exception {
-    var options = ModelOptions.of(config);
-    Optional<LoadedModel> early = ModelPreload.take(options, backend);
-    LoadedModel loaded = early.isPresent() ? early.get() : backend.open(options);
+    var options =
+        new ModelOptions(
+            config.modelPath(), config.device(), config.kvCacheBytes(), config.kvBlockSize(),
+            config.modelCache(),
+            config.cpuThreads().orElse(Runtime.getRuntime().availableProcessors()),
+            config.keepPrepackedWeights());
+    LoadedModel loaded = backend.open(options);
     ChatTemplate template;
     Engine started;
     synchronized (this) {
