@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -56,6 +57,7 @@ public final class ConversionCache {
       log.println("lckv: using the converted model cached at " + entry);
       return ModelFolder.open(entry);
     }
+    AbandonedWrites.remove(entry, Instant.now(), log);
     log.println("lckv: converting " + modelPath + " (" + format.optionName() + ") into " + entry);
     try {
       ModelFolderWriter.write(modelPath, entry, new ModelFolderWriter.Options(format, false),

@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -78,6 +79,7 @@ final class PrepackedGraphCache {
         return openInPlace(model, setup);
       }
     }
+    AbandonedWrites.remove(entry, Instant.now(), log);
     Path building;
     try {
       Files.createDirectories(root);

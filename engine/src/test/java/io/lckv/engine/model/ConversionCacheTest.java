@@ -13,6 +13,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,19 @@ class ConversionCacheTest {
     assertEquals(first.folder(), again.folder());
     assertTrue(log.toString(StandardCharsets.UTF_8).contains("using the converted model cached"),
         log::toString);
+  }
+
+  @Test
+  void aPartialConversionLeftByAKilledWriterIsRemovedByTheNextOne() throws IOException {
+    var cache = new ConversionCache(root.resolve("cache"));
+    Path entry = cache.entryFor(golden.checkpoint(), WeightFormat.FP32);
+    Path left = Files.createDirectories(
+        root.resolve("cache").resolve("." + entry.getFileName() + ".partial-x"));
+    Files.setLastModifiedTime(left, FileTime.fromMillis(0));
+    cache.resolve(golden.checkpoint(), WeightFormat.FP32, log());
+    try (Stream<Path> entries = Files.list(root.resolve("cache"))) {
+      assertEquals(List.of(entry), entries.toList());
+    }
   }
 
   @Test

@@ -75,6 +75,18 @@ class PrepackedGraphCacheTest {
   }
 
   @Test
+  void aPartialEntryLeftByAKilledWriterIsRemovedByTheNextOne() throws Exception {
+    Path root = temp.resolve("prepacked");
+    Path entry = new PrepackedGraphCache(root).entryFor(model);
+    Path left = Files.createDirectories(root.resolve("." + entry.getFileName() + ".partial-x"));
+    Files.setLastModifiedTime(left, FileTime.fromMillis(0));
+    prefillLogits(model, Optional.of(root), new Log());
+    try (Stream<Path> entries = Files.list(root)) {
+      assertEquals(List.of(entry), entries.toList());
+    }
+  }
+
+  @Test
   void theEntryFollowsTheWeightsFileAndTheGraph() throws IOException {
     Path copy = temp.resolve("copy");
     Files.createDirectories(copy);
