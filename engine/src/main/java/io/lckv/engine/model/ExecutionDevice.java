@@ -29,6 +29,14 @@ public sealed interface ExecutionDevice {
       this(intraOpThreads, Optional.empty());
     }
 
+    /**
+     * Keeps the packed weights in {@code modelCache}'s {@code prepacked} folder: where the server
+     * keeps them for its {@code lckv.model-cache}, and where {@code PrepackCommand} writes them.
+     */
+    public static Cpu keepingPackedWeightsIn(Path modelCache, int intraOpThreads) {
+      return new Cpu(intraOpThreads, Optional.of(modelCache.resolve("prepacked")));
+    }
+
     @Override
     public int poolDevice() {
       return io.lckv.nativeops.KvPool.HOST;

@@ -116,7 +116,11 @@ final class PrepackedGraphCache {
     var inputs = new StringBuilder()
         .append("onnxruntime ").append(ENV.getVersion()).append('\n')
         .append("ops ").append(OpLibrary.version()).append('\n');
+    String name;
     try {
+      // Named after the folder a link points at, so that a server reaching the model through a
+      // link (k8s/README.md's "current") finds what lckv-prepack wrote for the folder itself.
+      name = model.folder().toRealPath().getFileName().toString();
       inputs.append("graph ").append(Sha256.of(model.modelFile())).append('\n');
       Path weights = model.weightsFile();
       inputs.append("weights ").append(weights.getFileName()).append(' ')
@@ -129,7 +133,7 @@ final class PrepackedGraphCache {
           + e.getCause().getMessage(), e);
     }
     String key = HexFormat.of().formatHex(sha256(inputs.toString())).substring(0, 24);
-    return root.resolve(model.folder().toAbsolutePath().normalize().getFileName() + "-cpu-" + key);
+    return root.resolve(name + "-cpu-" + key);
   }
 
   private static OrtSession openInPlace(ModelFolder model, SessionSetup setup)

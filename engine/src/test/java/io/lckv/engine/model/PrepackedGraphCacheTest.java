@@ -121,6 +121,13 @@ class PrepackedGraphCacheTest {
   }
 
   @Test
+  void aModelReachedThroughALinkHasTheEntryOfItsFolder() throws IOException {
+    Path link = Files.createSymbolicLink(temp.resolve("current"), model.folder().toAbsolutePath());
+    var cache = new PrepackedGraphCache(temp.resolve("prepacked"));
+    assertEquals(cache.entryFor(model), cache.entryFor(ModelFolder.open(link)));
+  }
+
+  @Test
   void aCacheThatCannotBeWrittenServesTheFolderAsItIs() throws Exception {
     Path notAFolder = Files.writeString(temp.resolve("file"), "x");
     var log = new Log();

@@ -1,7 +1,6 @@
 package io.lckv.server.model;
 
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * What a {@link ModelBackend} is asked to open, from {@code lckv.*}.
@@ -17,11 +16,4 @@ import java.util.Optional;
  */
 public record ModelOptions(
     Path path, Device device, long kvCacheBytes, int kvBlockSize, Path cacheDirectory,
-    int cpuThreads, boolean keepPrepackedWeights) {
-
-  /** Where the CPU's packed weights are kept, within the cache directory. */
-  public Optional<Path> prepackedGraphs() {
-    return keepPrepackedWeights ? Optional.of(cacheDirectory.resolve("prepacked"))
-        : Optional.empty();
-  }
-}
+    int cpuThreads, boolean keepPrepackedWeights) {}

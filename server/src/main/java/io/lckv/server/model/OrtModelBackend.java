@@ -18,13 +18,10 @@ public class OrtModelBackend implements ModelBackend {
 
   @Override
   public LoadedModel open(ModelOptions options) throws Exception {
-    ExecutionDevice device = switch (options.device()) {
-      case CPU -> new ExecutionDevice.Cpu(options.cpuThreads(), options.prepackedGraphs());
-      case CUDA -> new ExecutionDevice.Cuda(0, 0);
-    };
     var engineOptions = new io.lckv.engine.model.OrtModel.Options(options.cacheDirectory(),
         weightFormat(options.device()),
-        new RunnerOptions(device, options.kvCacheBytes(), options.kvBlockSize(), PoolDtype.F16));
+        new RunnerOptions(device(options), options.kvCacheBytes(), options.kvBlockSize(),
+            PoolDtype.F16));
     // Conversion progress goes to the process log: it is the one slow step of a first start.
     var model = io.lckv.engine.model.OrtModel.open(options.path(), engineOptions,
         new PrintStream(System.out, true));
@@ -35,6 +32,17 @@ public class OrtModelBackend implements ModelBackend {
       model.close();
       throw e;
     }
+  }
+
+  /** On the CPU, with the packed weights kept in the model cache unless that is turned off. */
+  static ExecutionDevice device(ModelOptions options) {
+    return switch (options.device()) {
+      case CPU -> options.keepPrepackedWeights()
+          ? ExecutionDevice.Cpu.keepingPackedWeightsIn(options.cacheDirectory(),
+              options.cpuThreads())
+          : new ExecutionDevice.Cpu(options.cpuThreads());
+      case CUDA -> new ExecutionDevice.Cuda(0, 0);
+    };
   }
 
   /**
