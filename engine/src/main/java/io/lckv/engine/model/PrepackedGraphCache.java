@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -38,11 +39,10 @@ import java.util.stream.Stream;
  * <p>An entry is keyed by what ONNX Runtime reads: the graph file's content, the weights file's
  * name, size and modification time (in whole seconds, as an image layer keeps it, so an image
  * build gives the files whole-second times; hashing gigabytes at every start would cost what the
- * cache saves), the ONNX Runtime version and the op contract. It
- * holds the weights again (about twice the float32 weights' size on disk). The first open of a
- * model writes it atomically, in the session it serves from; when the entry cannot be written or
- * read, the model is served from its own folder with the weights packed onto the heap, as without
- * a cache.
+ * cache saves), the ONNX Runtime version and the op contract. It holds the weights again (about
+ * twice the float32 weights' size on disk). The first open of a model writes it atomically, in the
+ * session it serves from; when the entry cannot be written or read, the model is served from its
+ * own folder with the weights packed onto the heap, as without a cache.
  */
 final class PrepackedGraphCache {
 
@@ -83,7 +83,10 @@ final class PrepackedGraphCache {
     Path building;
     try {
       Files.createDirectories(root);
-      building = Files.createTempDirectory(root, "." + entry.getFileName() + ".partial-");
+      // Default permissions, not a temporary folder's owner-only ones: the entry may be written
+      // by one user (lckv-prepack in an init container) and read by another (the server).
+      building = Files.createDirectory(root.resolve("." + entry.getFileName() + ".partial-"
+          + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)));
     } catch (IOException e) {
       log.println("lckv: cannot write the prepacked graph under " + root + " (" + e
           + "); serving " + model.folder() + " with its weights packed in memory");

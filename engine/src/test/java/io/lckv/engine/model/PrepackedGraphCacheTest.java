@@ -67,6 +67,10 @@ class PrepackedGraphCacheTest {
     }
     assertTrue(Files.size(entry.resolve("model.onnx.data")) > Files.size(model.weightsFile()),
         "the entry holds the packed weights besides the weights");
+    assertEquals(Files.getPosixFilePermissions(Files.createDirectory(temp.resolve("plain"))),
+        Files.getPosixFilePermissions(entry),
+        "a plain folder's permissions, not a temporary one's owner-only ones: the server may run"
+            + " as another user than the writer");
 
     var second = new Log();
     assertArrayEquals(expected, prefillLogits(model, Optional.of(root), second));
