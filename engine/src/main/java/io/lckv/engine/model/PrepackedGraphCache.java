@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -67,18 +68,37 @@ final class PrepackedGraphCache {
   OrtSession open(ModelFolder model, SessionSetup setup, PrintStream log)
       throws OrtException {
     Path entry = entryFor(model);
-    if (Files.isRegularFile(entry.resolve(GRAPH_FILE))) {
-      try (var options = setup.create()) {
-        OrtSession session = ENV.createSession(entry.resolve(GRAPH_FILE).toString(), options);
-        log.println("lckv: mapping the prepacked weights kept at " + entry);
-        return session;
-      } catch (OrtException e) {
-        log.println("lckv: cannot open the prepacked graph at " + entry + " (" + e.getMessage()
-            + "); serving " + model.folder() + " with its weights packed in memory (delete the"
-            + " entry to write it again)");
+    if (!Files.isRegularFile(entry.resolve(GRAPH_FILE))) {
+      Optional<OrtSession> writer = write(model, entry, setup, log);
+      if (writer.isEmpty()) {
         return openInPlace(model, setup);
       }
+      if (!Files.isRegularFile(entry.resolve(GRAPH_FILE))) {
+        return writer.get();
+      }
+      // The session that wrote the entry holds the packed weights on the heap, and for float16
+      // weights their float32 widening too (8.4 GB against 4.8 GB for a 1.1B model); the entry
+      // maps them, and opening it right away also proves it opens.
+      writer.get().close();
     }
+    try (var options = setup.create()) {
+      OrtSession session = ENV.createSession(entry.resolve(GRAPH_FILE).toString(), options);
+      log.println("lckv: mapping the prepacked weights kept at " + entry);
+      return session;
+    } catch (OrtException e) {
+      log.println("lckv: cannot open the prepacked graph at " + entry + " (" + e.getMessage()
+          + "); serving " + model.folder() + " with its weights packed in memory (delete the"
+          + " entry to write it again)");
+      return openInPlace(model, setup);
+    }
+  }
+
+  /**
+   * Writes {@code entry} through a session that saves the graph it prepared; that session, or
+   * empty when nothing could be written (said on {@code log}).
+   */
+  private Optional<OrtSession> write(ModelFolder model, Path entry, SessionSetup setup,
+      PrintStream log) {
     AbandonedWrites.remove(entry, Instant.now(), log);
     Path building;
     try {
@@ -90,7 +110,7 @@ final class PrepackedGraphCache {
     } catch (IOException e) {
       log.println("lckv: cannot write the prepacked graph under " + root + " (" + e
           + "); serving " + model.folder() + " with its weights packed in memory");
-      return openInPlace(model, setup);
+      return Optional.empty();
     }
     log.println("lckv: packing " + model.folder() + "'s weights into " + entry
         + ", once, so that later starts map them");
@@ -108,10 +128,10 @@ final class PrepackedGraphCache {
       discard(building, log);
       log.println("lckv: cannot write the prepacked graph into " + entry + " (" + e.getMessage()
           + "); serving " + model.folder() + " with its weights packed in memory");
-      return openInPlace(model, setup);
+      return Optional.empty();
     }
     publish(building, entry, log);
-    return session;
+    return Optional.of(session);
   }
 
   /** Where the prepacked copy of {@code model} lives in this cache. */

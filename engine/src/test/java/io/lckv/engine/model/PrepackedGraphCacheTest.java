@@ -65,6 +65,8 @@ class PrepackedGraphCacheTest {
     try (Stream<Path> entries = Files.list(root)) {
       assertEquals(List.of(entry), entries.toList(), "one entry, no partial folder left");
     }
+    assertTrue(first.text().contains("mapping the prepacked weights kept at " + entry),
+        "the first open serves from the entry it wrote too: " + first.text());
     assertTrue(Files.size(entry.resolve("model.onnx.data")) > Files.size(model.weightsFile()),
         "the entry holds the packed weights besides the weights");
     assertEquals(Files.getPosixFilePermissions(Files.createDirectory(temp.resolve("plain"))),
