@@ -20,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -33,9 +34,10 @@ import java.util.stream.Stream;
  * (docs/benchmarks.md, "Packed weights mapped from the model cache").
  *
  * <p>ONNX Runtime still packs every weight when it opens the copy, since a stored packing is found
- * by a hash of the packed bytes: a copy written on a machine that packs differently is not used,
- * never misused. The graph is saved at the extended optimization level, the last one whose
- * rewrites do not depend on the processor.
+ * by a hash of the packed bytes: for float weights, a copy written on a machine that packs
+ * differently is not used rather than misused. int8 weights are never kept: their stored packing
+ * does not read back right. The graph is saved at the extended optimization level, the last one
+ * whose rewrites do not depend on the processor.
  *
  * <p>An entry is keyed by what ONNX Runtime reads: the graph file's content, the weights file's
  * name, size and modification time (in whole seconds, as an image layer keeps it, so an image
@@ -53,6 +55,12 @@ final class PrepackedGraphCache {
     OrtSession.SessionOptions create() throws OrtException;
   }
 
+  /**
+   * Weight formats whose stored packing reads back as packed. int8 weights (MatMulNBits) do not:
+   * a 1.1B-shape model opened from its stored packing computed NaN logits (docs/benchmarks.md).
+   */
+  private static final Set<String> FAITHFULLY_STORED = Set.of("fp32", "fp16");
+
   private static final String GRAPH_FILE = "model.onnx";
   private static final String WEIGHTS_FILE = "model.onnx.data";
 
@@ -67,6 +75,11 @@ final class PrepackedGraphCache {
   /** A session over {@code model}'s graph, from this cache's prepacked copy where there is one. */
   OrtSession open(ModelFolder model, SessionSetup setup, PrintStream log)
       throws OrtException {
+    if (!FAITHFULLY_STORED.contains(model.weightDtype())) {
+      log.println("lckv: " + model.folder() + " has " + model.weightDtype() + " weights, whose"
+          + " packing ONNX Runtime does not store faithfully; packing them in memory");
+      return openInPlace(model, setup);
+    }
     Path entry = entryFor(model);
     if (!Files.isRegularFile(entry.resolve(GRAPH_FILE))) {
       Optional<OrtSession> writer = write(model, entry, setup, log);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lckv.converter.golden.Golden;
 import io.lckv.converter.golden.LogitDeviation;
 import io.lckv.converter.golden.PromptGolden;
+import io.lckv.converter.graph.WeightFormat;
 import io.lckv.engine.runner.PrefillMode;
 import io.lckv.engine.runner.RunnerException;
 import io.lckv.engine.runner.SequenceStep;
@@ -90,6 +91,31 @@ class PrepackedGraphCacheTest {
     try (Stream<Path> entries = Files.list(root)) {
       assertEquals(List.of(entry), entries.toList());
     }
+  }
+
+  @Test
+  void float16WeightsAreKeptAndComputeWhatTheFolderDoes() throws Exception {
+    ModelFolder half = new ConversionCache(temp.resolve("converted"))
+        .resolve(golden.checkpoint(), WeightFormat.FP16, FixtureModels.quiet());
+    float[][] plain = prefillLogits(half, Optional.empty(), new Log());
+    Path root = temp.resolve("prepacked");
+    prefillLogits(half, Optional.of(root), new Log());
+    var log = new Log();
+    assertArrayEquals(plain, prefillLogits(half, Optional.of(root), log));
+    assertTrue(log.text().contains("mapping the prepacked weights"), log.text());
+  }
+
+  @Test
+  void int8WeightsAreNotKept() throws Exception {
+    ModelFolder int8 = new ConversionCache(temp.resolve("converted"))
+        .resolve(golden.checkpoint(), WeightFormat.INT8, FixtureModels.quiet());
+    float[][] plain = prefillLogits(int8, Optional.empty(), new Log());
+    Path root = temp.resolve("prepacked");
+    var log = new Log();
+    assertArrayEquals(plain, prefillLogits(int8, Optional.of(root), log));
+    assertTrue(log.text().contains("has int8 weights, whose packing ONNX Runtime does not store"),
+        log.text());
+    assertFalse(Files.exists(root), "nothing written");
   }
 
   @Test
