@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code lckv-prepack <model> --model-cache <dir>}: writes a converted model's packed weights into
- * a model cache ahead of the server ({@link PrepackedGraphCache}), so that no server start pays
+ * a model cache ahead of the server ({@code PrepackedGraphCache}), so that no server start pays
  * for writing them, e.g. from the init container that converted the model. Exit 0 once the entry
  * is in the cache (written now or before), 1 when it is not (an unreadable model, a cache that
  * cannot be written), 2 for a wrong command line.
