@@ -11,13 +11,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -86,7 +82,7 @@ public final class ConversionCache {
       inputs.append("file ").append(file.getFileName()).append(' ').append(hashOf(file))
           .append('\n');
     }
-    String key = hashOf(inputs.toString()).substring(0, 24);
+    String key = Sha256.ofText(inputs.toString()).substring(0, 24);
     String name = checkpoint.toAbsolutePath().normalize().getFileName().toString();
     return root.resolve(name + "-" + format.optionName() + "-" + key);
   }
@@ -126,7 +122,7 @@ public final class ConversionCache {
     } catch (IOException e) {
       throw new ModelLoadException(location + ": cannot read the converter: " + e.getMessage(), e);
     }
-    return hashOf(files.toString());
+    return Sha256.ofText(files.toString());
   }
 
   private static String hashOf(Path file) {
@@ -137,15 +133,4 @@ public final class ConversionCache {
     }
   }
 
-  private static String hashOf(String text) {
-    return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK always has SHA-256", e);
-    }
-  }
 }

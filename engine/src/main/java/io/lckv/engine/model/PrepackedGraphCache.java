@@ -10,15 +10,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -168,7 +164,7 @@ final class PrepackedGraphCache {
       throw new ModelLoadException(model.folder() + ": cannot read: "
           + e.getCause().getMessage(), e);
     }
-    String key = HexFormat.of().formatHex(sha256(inputs.toString())).substring(0, 24);
+    String key = Sha256.ofText(inputs.toString()).substring(0, 24);
     return root.resolve(name + "-cpu-" + key);
   }
 
@@ -207,14 +203,6 @@ final class PrepackedGraphCache {
       FolderFiles.deleteRecursively(building);
     } catch (UncheckedIOException e) {
       log.println("lckv: " + e.getMessage() + " (" + e.getCause() + "); delete it by hand");
-    }
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK always has SHA-256", e);
     }
   }
 }
