@@ -19,13 +19,16 @@ public final class FolderFiles {
 
   private FolderFiles() {}
 
+  /** The purpose of the folder an output is built in before it is renamed into place. */
+  public static final String PARTIAL = "partial";
+
   /**
    * A new empty folder next to {@code out}, named after it, hidden; created with the default
    * permissions (not a temporary folder's owner-only ones), since it becomes the model folder.
    */
-  static Path siblingOf(Path out, String purpose) {
+  public static Path siblingOf(Path out, String purpose) {
     for (int attempt = 0; ; attempt++) {
-      Path candidate = out.resolveSibling("." + out.getFileName() + "." + purpose + "-"
+      Path candidate = out.resolveSibling(siblingPrefix(out, purpose)
           + Long.toUnsignedString(RANDOM.nextLong(), 36));
       try {
         return Files.createDirectory(candidate);
@@ -37,6 +40,11 @@ public final class FolderFiles {
         throw new UncheckedIOException("cannot create a folder next to " + out, e);
       }
     }
+  }
+
+  /** How the names of {@code out}'s siblings for {@code purpose} begin. */
+  public static String siblingPrefix(Path out, String purpose) {
+    return "." + out.getFileName() + "." + purpose + "-";
   }
 
   /**

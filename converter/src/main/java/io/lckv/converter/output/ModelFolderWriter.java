@@ -66,7 +66,7 @@ public final class ModelFolderWriter {
     refuseUnsafeTarget(source, target, options.force());
     try (ValidatedModel model = ValidatedModel.open(source)) {
       createParent(target);
-      Path building = FolderFiles.siblingOf(target, "partial");
+      Path building = FolderFiles.siblingOf(target, FolderFiles.PARTIAL);
       try {
         ObjectNode report = build(model, source, building, options, check, converter, log);
         FolderFiles.publish(building, target);

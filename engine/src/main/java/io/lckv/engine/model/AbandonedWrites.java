@@ -31,7 +31,7 @@ final class AbandonedWrites {
     if (parent == null || !Files.isDirectory(parent)) {
       return;
     }
-    String prefix = "." + entry.getFileName() + ".partial-";
+    String prefix = FolderFiles.siblingPrefix(entry, FolderFiles.PARTIAL);
     try (Stream<Path> siblings = Files.list(parent)) {
       for (Path partial : siblings.filter(p -> p.getFileName().toString().startsWith(prefix))
           .toList()) {

@@ -17,7 +17,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -112,11 +111,10 @@ final class PrepackedGraphCache {
     Path building;
     try {
       Files.createDirectories(root);
-      // Default permissions, not a temporary folder's owner-only ones: the entry may be written
-      // by one user (lckv-prepack in an init container) and read by another (the server).
-      building = Files.createDirectory(root.resolve("." + entry.getFileName() + ".partial-"
-          + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)));
-    } catch (IOException e) {
+      // A plain folder's permissions: the entry may be written by one user (lckv-prepack in an
+      // init container) and read by another (the server).
+      building = FolderFiles.siblingOf(entry, FolderFiles.PARTIAL);
+    } catch (IOException | UncheckedIOException e) {
       log.println("lckv: cannot write the prepacked graph under " + root + " (" + e
           + "); serving " + model.folder() + " with its weights packed in memory");
       return Optional.empty();
