@@ -95,8 +95,7 @@ class PrepackedGraphCacheTest {
 
   @Test
   void float16WeightsAreKeptAndComputeWhatTheFolderDoes() throws Exception {
-    ModelFolder half = new ConversionCache(temp.resolve("converted"))
-        .resolve(golden.checkpoint(), WeightFormat.FP16, FixtureModels.quiet());
+    ModelFolder half = convertedTo(WeightFormat.FP16);
     float[][] plain = prefillLogits(half, Optional.empty(), new Log());
     Path root = temp.resolve("prepacked");
     prefillLogits(half, Optional.of(root), new Log());
@@ -107,8 +106,7 @@ class PrepackedGraphCacheTest {
 
   @Test
   void int8WeightsAreNotKept() throws Exception {
-    ModelFolder int8 = new ConversionCache(temp.resolve("converted"))
-        .resolve(golden.checkpoint(), WeightFormat.INT8, FixtureModels.quiet());
+    ModelFolder int8 = convertedTo(WeightFormat.INT8);
     float[][] plain = prefillLogits(int8, Optional.empty(), new Log());
     Path root = temp.resolve("prepacked");
     var log = new Log();
@@ -181,6 +179,12 @@ class PrepackedGraphCacheTest {
     assertTrue(log.text().contains("cannot open the prepacked graph at"), log.text());
     assertTrue(log.text().contains("delete the entry"), log.text());
     assertFalse(log.text().contains("packing"), "a broken entry is not replaced behind the back");
+  }
+
+  /** The fixture converted with {@code format} weights (the shared fixtures are float32). */
+  private ModelFolder convertedTo(WeightFormat format) {
+    return new ConversionCache(temp.resolve("converted"))
+        .resolve(golden.checkpoint(), format, FixtureModels.quiet());
   }
 
   /** The first prompt's logits, every row, from one reference-mode prefill. */
